@@ -1,0 +1,8 @@
+// Server-Server API route groups (the federation listener).
+import type { Router } from '../router.ts';
+import type { HomeserverServices } from '../../app.ts';
+import { register as keys } from './server-keys.ts';
+
+export function registerFederationRoutes(router: Router, services: HomeserverServices): void {
+  for (const register of [keys]) register(router, services);
+}

@@ -1,0 +1,169 @@
+// The HTTP front of the homeserver: CORS, body limits and JSON parsing, access-token authentication,
+// rate limits, routing, and turning errors into Matrix error responses. Knows nothing of rooms.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { MatrixError, limitExceeded, missingToken, tooLarge, unknownToken, unrecognized } from './errors.ts';
+import { isReply, type Auth, type RequestContext, type Router } from './router.ts';
+import type { Logger } from '../logger.ts';
+import type { RateLimiter } from './middleware/rate-limiter.ts';
+
+export interface Authenticator {
+  /** Resolves an access token (and for appservices the `user_id`/`device_id` query) to a principal. */
+  authenticate(token: string, query: URLSearchParams): Auth | null;
+}
+
+export interface HttpServerOptions {
+  router: Router;
+  authenticator: Authenticator;
+  logger: Logger;
+  maxBodyBytes: number;
+  /** Limits requests of rateLimited routes, keyed by user (or IP when unauthenticated). */
+  rateLimiter: RateLimiter;
+  /** Users/appservices exempt from rate limits. */
+  isRateLimitExempt: (auth: Auth) => boolean;
+}
+
+const CORS_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'X-Requested-With, Content-Type, Authorization, Date',
+  'Access-Control-Expose-Headers': 'Retry-After',
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  if (res.writableEnded || res.destroyed) return;
+  const text = JSON.stringify(body ?? {});
+  res.writeHead(status, {
+    ...CORS_HEADERS,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, no-store, must-revalidate',
+    ...headers,
+  });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(tooLarge(`request body of ${declared} bytes is over the limit of ${limit} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(tooLarge(`request body is over the limit of ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function extractToken(req: IncomingMessage, query: URLSearchParams): string | null {
+  const h = req.headers.authorization;
+  if (h) {
+    const m = /^Bearer\s+(\S+)$/i.exec(h);
+    if (m) return m[1]!;
+  }
+  return query.get('access_token');
+}
+
+/** Handles one request through the router; exported for tests that call it without a socket. */
+export async function handleRequest(opts: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = randomBytes(6).toString('hex');
+  const started = performance.now();
+  const method = req.method ?? 'GET';
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname;
+  let status = 500;
+  const ac = new AbortController();
+  res.on('close', () => ac.abort());
+  try {
+    if (method === 'OPTIONS') {
+      status = 204;
+      res.writeHead(204, CORS_HEADERS);
+      res.end();
+      return;
+    }
+    const found = opts.router.find(method === 'HEAD' ? 'GET' : method, path);
+    if (!('spec' in found)) {
+      if (found.allowed.length > 0) {
+        throw new MatrixError(405, 'M_UNRECOGNIZED', `method ${method} is not allowed on ${path}`);
+      }
+      throw unrecognized(`unrecognized request: ${method} ${path}`);
+    }
+    const { spec, params } = found;
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    let auth: Auth | undefined;
+    if (spec.auth !== 'none') {
+      const token = extractToken(req, url.searchParams);
+      if (token) {
+        const a = opts.authenticator.authenticate(token, url.searchParams);
+        if (!a) throw unknownToken();
+        auth = a;
+      } else if (spec.auth === 'required') {
+        throw missingToken();
+      }
+    }
+    if (spec.rateLimited && !(auth && opts.isRateLimitExempt(auth))) {
+      const wait = opts.rateLimiter.take(auth ? `u:${auth.userId}` : `ip:${ip}`);
+      if (wait > 0) {
+        const e = limitExceeded(wait);
+        status = e.status;
+        sendJson(res, e.status, e.toJSON(), { 'Retry-After': String(Math.ceil(wait / 1000)) });
+        return;
+      }
+    }
+    let body: unknown = undefined;
+    if (method === 'POST' || method === 'PUT' || method === 'DELETE') {
+      const raw = await readBody(req, opts.maxBodyBytes);
+      if (raw.length > 0) {
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          throw new MatrixError(400, 'M_NOT_JSON', 'request body is not valid JSON');
+        }
+      } else if (method !== 'DELETE') {
+        body = {};
+      }
+    }
+    const ctx: RequestContext = {
+      method, path, params, query: url.searchParams, body, headers: req.headers, ip, requestId,
+      signal: ac.signal, ...(auth ? { auth } : {}),
+    };
+    const result = await spec.handler(ctx as RequestContext & { auth: Auth });
+    if (isReply(result)) {
+      status = result.status;
+      sendJson(res, result.status, result.body, result.headers);
+    } else {
+      status = 200;
+      sendJson(res, 200, result);
+    }
+  } catch (e) {
+    if (e instanceof MatrixError) {
+      status = e.status;
+      sendJson(res, e.status, e.toJSON(), e.status === 429 ? { 'Retry-After': String(Math.ceil(Number(e.extra['retry_after_ms'] ?? 1000) / 1000)) } : undefined);
+    } else {
+      status = 500;
+      opts.logger.error('request failed', { requestId, method, route: path, error: (e as Error).message, stack: (e as Error).stack });
+      sendJson(res, 500, { errcode: 'M_UNKNOWN', error: 'Internal server error' });
+    }
+  } finally {
+    opts.logger.debug('request', { requestId, method, route: path.replace(/\/(\$|!|@)[^/]*/g, '/$1…'), status, ms: Math.round(performance.now() - started) });
+  }
+}
+
+export function createHttpServer(opts: HttpServerOptions): Server {
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+    void handleRequest(opts, req, res);
+  });
+  return server;
+}

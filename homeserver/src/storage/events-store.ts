@@ -1,0 +1,268 @@
+// SQL for rooms, events, state groups, current state and memberships. Event JSON is stored as the
+// PDU (after redaction when redacted); everything else is derived from it.
+import type { Database } from './database.ts';
+import type { Pdu, StateKey } from '../core/pdu.ts';
+import { stateKeyOf } from '../core/pdu.ts';
+
+export interface EventRow {
+  stream_pos: number;
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key: string | null;
+  sender: string;
+  depth: number;
+  origin_server_ts: number;
+  json: string;
+  state_group_before: number | null;
+  state_group_after: number | null;
+  redacted_by: string | null;
+  txn_user: string | null;
+  txn_device: string | null;
+  txn_id: string | null;
+  rejected: string | null;
+  outlier: number;
+}
+
+export interface RoomRow {
+  room_id: string;
+  room_version: string;
+  creator: string;
+  created_ts: number;
+  is_public: number;
+}
+
+export interface MembershipRow {
+  room_id: string;
+  user_id: string;
+  membership: string;
+  event_id: string;
+  stream_pos: number;
+}
+
+/** How many deltas a state group chain may have before a full snapshot is written. */
+const MAX_STATE_CHAIN = 64;
+
+export class EventsStore {
+  private readonly db: Database;
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  // Rooms
+  insertRoom(r: RoomRow): void {
+    this.db.run('INSERT INTO rooms (room_id, room_version, creator, created_ts, is_public) VALUES (?, ?, ?, ?, ?)', r.room_id, r.room_version, r.creator, r.created_ts, r.is_public);
+  }
+
+  getRoom(roomId: string): RoomRow | undefined {
+    return this.db.get<RoomRow>('SELECT * FROM rooms WHERE room_id = ?', roomId);
+  }
+
+  setRoomPublic(roomId: string, isPublic: boolean): void {
+    this.db.run('UPDATE rooms SET is_public = ? WHERE room_id = ?', isPublic ? 1 : 0, roomId);
+  }
+
+  publicRooms(limit: number, since: number): RoomRow[] {
+    return this.db.all<RoomRow>('SELECT * FROM rooms WHERE is_public = 1 ORDER BY room_id LIMIT ? OFFSET ?', limit, since);
+  }
+
+  // Events
+  insertEvent(e: Omit<EventRow, 'redacted_by' | 'rejected' | 'outlier'> & { outlier?: number }): void {
+    this.db.run(
+      `INSERT INTO events (stream_pos, event_id, room_id, type, state_key, sender, depth, origin_server_ts, json,
+         state_group_before, state_group_after, txn_user, txn_device, txn_id, outlier)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      e.stream_pos, e.event_id, e.room_id, e.type, e.state_key, e.sender, e.depth, e.origin_server_ts, e.json,
+      e.state_group_before, e.state_group_after, e.txn_user, e.txn_device, e.txn_id, e.outlier ?? 0,
+    );
+  }
+
+  getEvent(eventId: string): EventRow | undefined {
+    return this.db.get<EventRow>('SELECT * FROM events WHERE event_id = ?', eventId);
+  }
+
+  eventIdForTxn(user: string, device: string, txnId: string): string | undefined {
+    return this.db.get<{ event_id: string }>('SELECT event_id FROM events WHERE txn_user = ? AND txn_device = ? AND txn_id = ?', user, device, txnId)?.event_id;
+  }
+
+  markRedacted(eventId: string, redactedBy: string, redactedJson: string): void {
+    this.db.run('UPDATE events SET redacted_by = ?, json = ? WHERE event_id = ?', redactedBy, redactedJson, eventId);
+  }
+
+  insertRedaction(redacts: string, eventId: string): void {
+    this.db.run('INSERT OR IGNORE INTO redactions (redacts, event_id) VALUES (?, ?)', redacts, eventId);
+  }
+
+  pendingRedactionsFor(eventId: string): string[] {
+    return this.db.all<{ event_id: string }>('SELECT event_id FROM redactions WHERE redacts = ?', eventId).map((r) => r.event_id);
+  }
+
+  /** Events of a room with from < stream_pos <= to, oldest first, at most `limit` (the newest ones). */
+  roomEventsBetween(roomId: string, from: number, to: number, limit: number): EventRow[] {
+    const rows = this.db.all<EventRow>(
+      'SELECT * FROM events WHERE room_id = ? AND stream_pos > ? AND stream_pos <= ? AND outlier = 0 ORDER BY stream_pos DESC LIMIT ?',
+      roomId, from, to, limit,
+    );
+    return rows.reverse();
+  }
+
+  /** Events of a room after `from` (exclusive), oldest first. */
+  roomEventsForward(roomId: string, from: number, to: number, limit: number): EventRow[] {
+    return this.db.all<EventRow>(
+      'SELECT * FROM events WHERE room_id = ? AND stream_pos > ? AND stream_pos <= ? AND outlier = 0 ORDER BY stream_pos ASC LIMIT ?',
+      roomId, from, to, limit,
+    );
+  }
+
+  /** Events of a room at or before `from`, newest first. */
+  roomEventsBackward(roomId: string, from: number, to: number, limit: number): EventRow[] {
+    return this.db.all<EventRow>(
+      'SELECT * FROM events WHERE room_id = ? AND stream_pos <= ? AND stream_pos > ? AND outlier = 0 ORDER BY stream_pos DESC LIMIT ?',
+      roomId, from, to, limit,
+    );
+  }
+
+  /** Whether a room has any event in (from, to]. */
+  roomHasEventsBetween(roomId: string, from: number, to: number): boolean {
+    return this.db.get('SELECT 1 AS x FROM events WHERE room_id = ? AND stream_pos > ? AND stream_pos <= ? AND outlier = 0 LIMIT 1', roomId, from, to) !== undefined;
+  }
+
+  /** Latest state event per (type, state_key) with from < stream_pos <= to. */
+  stateEventsBetween(roomId: string, from: number, to: number): EventRow[] {
+    return this.db.all<EventRow>(
+      `SELECT e.* FROM events e JOIN (
+         SELECT type, state_key, MAX(stream_pos) AS p FROM events
+         WHERE room_id = ? AND state_key IS NOT NULL AND stream_pos > ? AND stream_pos <= ? AND outlier = 0 AND rejected IS NULL
+         GROUP BY type, state_key) l ON e.stream_pos = l.p`,
+      roomId, from, to,
+    );
+  }
+
+  lastEventPosBefore(roomId: string, pos: number): number | undefined {
+    return this.db.get<{ p: number }>('SELECT MAX(stream_pos) AS p FROM events WHERE room_id = ? AND stream_pos <= ? AND outlier = 0', roomId, pos)?.p ?? undefined;
+  }
+
+  // Forward extremities
+  forwardExtremities(roomId: string): string[] {
+    return this.db.all<{ event_id: string }>('SELECT event_id FROM forward_extremities WHERE room_id = ?', roomId).map((r) => r.event_id);
+  }
+
+  setForwardExtremities(roomId: string, eventIds: string[]): void {
+    this.db.run('DELETE FROM forward_extremities WHERE room_id = ?', roomId);
+    for (const id of eventIds) this.db.run('INSERT INTO forward_extremities (room_id, event_id) VALUES (?, ?)', roomId, id);
+  }
+
+  // State groups
+  /** Writes a state group as a delta over `prevGroup` (or a full snapshot); returns its id. */
+  insertStateGroup(roomId: string, prevGroup: number | null, delta: ReadonlyMap<StateKey, string>, full: () => ReadonlyMap<StateKey, string>): number {
+    let chain = 0;
+    if (prevGroup !== null) {
+      chain = (this.db.get<{ chain_length: number }>('SELECT chain_length FROM state_groups WHERE id = ?', prevGroup)?.chain_length ?? 0) + 1;
+    }
+    const snapshot = prevGroup === null || chain > MAX_STATE_CHAIN;
+    const { lastInsertRowid: id } = this.db.run(
+      'INSERT INTO state_groups (room_id, prev_group, chain_length) VALUES (?, ?, ?)',
+      roomId, snapshot ? null : prevGroup, snapshot ? 0 : chain,
+    );
+    const entries = snapshot ? full() : delta;
+    for (const [key, eventId] of entries) {
+      const i = key.indexOf('\u0000');
+      this.db.run('INSERT INTO state_group_entries (group_id, type, state_key, event_id) VALUES (?, ?, ?, ?)', id, key.slice(0, i), key.slice(i + 1), eventId);
+    }
+    return id;
+  }
+
+  /** Loads the full state of a group by walking its delta chain. */
+  loadStateGroup(groupId: number): Map<StateKey, string> {
+    const chain: number[] = [];
+    let g: number | null = groupId;
+    while (g !== null) {
+      chain.push(g);
+      g = this.db.get<{ prev_group: number | null }>('SELECT prev_group FROM state_groups WHERE id = ?', g)?.prev_group ?? null;
+    }
+    const out = new Map<StateKey, string>();
+    for (let i = chain.length - 1; i >= 0; i--) {
+      for (const r of this.db.all<{ type: string; state_key: string; event_id: string }>('SELECT type, state_key, event_id FROM state_group_entries WHERE group_id = ?', chain[i]!)) {
+        out.set(stateKeyOf(r.type, r.state_key), r.event_id);
+      }
+    }
+    return out;
+  }
+
+  // Current state
+  currentState(roomId: string): Map<StateKey, string> {
+    const out = new Map<StateKey, string>();
+    for (const r of this.db.all<{ type: string; state_key: string; event_id: string }>('SELECT type, state_key, event_id FROM current_state WHERE room_id = ?', roomId)) {
+      out.set(stateKeyOf(r.type, r.state_key), r.event_id);
+    }
+    return out;
+  }
+
+  setCurrentState(roomId: string, type: string, stateKey: string, eventId: string): void {
+    this.db.run(
+      'INSERT INTO current_state (room_id, type, state_key, event_id) VALUES (?, ?, ?, ?) ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id',
+      roomId, type, stateKey, eventId,
+    );
+  }
+
+  currentStateGroup(roomId: string): number | null {
+    return this.db.get<{ g: number | null }>('SELECT state_group_after AS g FROM events WHERE room_id = ? AND outlier = 0 AND rejected IS NULL ORDER BY stream_pos DESC LIMIT 1', roomId)?.g ?? null;
+  }
+
+  // Memberships
+  setMembership(m: MembershipRow): void {
+    this.db.run(
+      `INSERT INTO room_memberships (room_id, user_id, membership, event_id, stream_pos) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (room_id, user_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, stream_pos = excluded.stream_pos`,
+      m.room_id, m.user_id, m.membership, m.event_id, m.stream_pos,
+    );
+  }
+
+  membershipsOfUser(userId: string): MembershipRow[] {
+    return this.db.all<MembershipRow>('SELECT * FROM room_memberships WHERE user_id = ?', userId);
+  }
+
+  membership(roomId: string, userId: string): MembershipRow | undefined {
+    return this.db.get<MembershipRow>('SELECT * FROM room_memberships WHERE room_id = ? AND user_id = ?', roomId, userId);
+  }
+
+  membersOfRoom(roomId: string, membership?: string): MembershipRow[] {
+    return membership
+      ? this.db.all<MembershipRow>('SELECT * FROM room_memberships WHERE room_id = ? AND membership = ?', roomId, membership)
+      : this.db.all<MembershipRow>('SELECT * FROM room_memberships WHERE room_id = ?', roomId);
+  }
+
+  /** Users who share at least one joined room with `userId` (including themselves). */
+  usersSharingRoomWith(userId: string): string[] {
+    return this.db.all<{ user_id: string }>(
+      `SELECT DISTINCT b.user_id FROM room_memberships a JOIN room_memberships b ON a.room_id = b.room_id
+       WHERE a.user_id = ? AND a.membership = 'join' AND b.membership = 'join'`,
+      userId,
+    ).map((r) => r.user_id);
+  }
+
+  /** Membership events of one user in one room, oldest first (for history visibility). */
+  membershipHistory(roomId: string, userId: string): { stream_pos: number; membership: string }[] {
+    return this.db.all<{ stream_pos: number; json: string }>(
+      "SELECT stream_pos, json FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? AND outlier = 0 AND rejected IS NULL ORDER BY stream_pos",
+      roomId, userId,
+    ).map((r) => ({ stream_pos: r.stream_pos, membership: String((JSON.parse(r.json) as Pdu).content['membership']) }));
+  }
+
+  // Aliases
+  getAlias(alias: string): { room_id: string; creator: string } | undefined {
+    return this.db.get('SELECT room_id, creator FROM room_aliases WHERE alias = ?', alias);
+  }
+
+  insertAlias(alias: string, roomId: string, creator: string): boolean {
+    return this.db.run('INSERT OR IGNORE INTO room_aliases (alias, room_id, creator) VALUES (?, ?, ?)', alias, roomId, creator).changes > 0;
+  }
+
+  deleteAlias(alias: string): void {
+    this.db.run('DELETE FROM room_aliases WHERE alias = ?', alias);
+  }
+
+  aliasesForRoom(roomId: string): string[] {
+    return this.db.all<{ alias: string }>('SELECT alias FROM room_aliases WHERE room_id = ?', roomId).map((r) => r.alias);
+  }
+}

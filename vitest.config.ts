@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['protocol/src/**/*.test.ts', 'homeserver/src/**/*.test.ts', 'bridge-service/src/**/*.test.ts', 'tests/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'tests/e2e/**'],
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Integration tests start real processes; two files at a time keeps the 2-core machine responsive.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
