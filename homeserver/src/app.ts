@@ -31,6 +31,8 @@ import type { SigningKey } from './core/signing.ts';
 import { wireE2ee } from './services/e2ee/wire.ts';
 import { wireAppservices } from './services/appservice/wire.ts';
 import { wirePushRules } from './services/push/wire.ts';
+import { evaluatePushRules, pushOutcome } from './services/push/evaluator.ts';
+import type { PushRulesService } from './services/push/push-rules.ts';
 
 export interface HomeserverServices {
   config: HomeserverConfig;
@@ -51,6 +53,8 @@ export interface HomeserverServices {
   sync: SyncService;
   userStreams: UserStreamsService;
   typing: TypingService;
+  /** Set when the push module is wired. */
+  pushRules?: PushRulesService;
   /** Resolves access tokens; extended by the appservice module for as_tokens. */
   authenticators: Authenticator[];
   /** Work to do once everything is built (background queues), and on shutdown. */
@@ -107,7 +111,21 @@ export function createHomeserver(config: HomeserverConfig, opts: { logger: Logge
   const routers = { client: clientRouter, federation: federationRouter };
   wireE2ee(services, routers);
   wireAppservices(services, routers);
-  wirePushRules(services, routers);
+  const push = wirePushRules(services, routers);
+  services.pushRules = push.rules;
+  sync.setNotificationJudge((userId, pdu) => {
+    const head = roomCache.head(pdu.room_id);
+    const member = rooms.stateEvent(pdu.room_id, 'm.room.member', userId);
+    const pl = rooms.stateEvent(pdu.room_id, 'm.room.power_levels', '');
+    return pushOutcome(evaluatePushRules(push.rules.ruleset(userId), pdu, {
+      userId,
+      displayName: (member?.content['displayname'] as string | undefined) ?? null,
+      memberCount: eventsStore.membersOfRoom(pdu.room_id, 'join').length,
+      powerLevels: pl?.content ?? null,
+      roomVersion: head?.version ?? '10',
+      roomCreators: [rooms.stateEvent(pdu.room_id, 'm.room.create', '')?.sender ?? ''],
+    }));
+  });
 
   const authenticator: Authenticator = {
     authenticate(token, query) {

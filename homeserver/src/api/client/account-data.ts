@@ -22,6 +22,7 @@ export function register(router: Router, s: HomeserverServices): void {
   };
   const get = (ctx: RequestContext & { auth: Auth }, roomId: string): unknown => {
     own(ctx);
+    if (!roomId && ctx.params['type'] === 'm.push_rules' && s.pushRules) return { global: s.pushRules.ruleset(ctx.auth.userId) };
     const c = s.userStreams.accountData(ctx.auth.userId, roomId, ctx.params['type']!);
     if (!c) throw notFound(`no account data of type ${ctx.params['type']}`);
     return c;

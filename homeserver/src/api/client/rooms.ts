@@ -49,7 +49,7 @@ export function register(router: Router, s: HomeserverServices): void {
       const visibility = optString(body, 'visibility');
       if (visibility !== undefined && visibility !== 'public' && visibility !== 'private') throw badJson("'visibility' must be public or private");
       const aliasName = optString(body, 'room_alias_name');
-      if (aliasName !== undefined) getAppserviceHooks(s)?.checkAliasNotExclusive(`#${aliasName}:${s.config.server_name}`);
+      if (aliasName !== undefined) getAppserviceHooks(s)?.checkAliasNotExclusive(`#${aliasName}:${s.config.server_name}`, ctx.auth);
       const pl = optObject(body, 'power_level_content_override');
       const { roomId } = await s.rooms.createRoom(ctx.auth.userId, {
         ...(preset ? { preset: preset as 'private_chat' } : {}),
@@ -363,7 +363,7 @@ export function register(router: Router, s: HomeserverServices): void {
       const body = requireObject(ctx.body, 'request body');
       const roomId = reqString(body, 'room_id');
       if (!s.rooms.roomVersion(roomId)) throw notFound(`room ${roomId} is not known`);
-      getAppserviceHooks(s)?.checkAliasNotExclusive(alias);
+      getAppserviceHooks(s)?.checkAliasNotExclusive(alias, ctx.auth);
       const ok = await s.db.write(() => s.eventsStore.insertAlias(alias, roomId, ctx.auth.userId));
       if (!ok) throw new MatrixError(409, 'M_UNKNOWN', `room alias ${alias} already exists`);
       return {};

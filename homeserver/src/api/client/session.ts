@@ -100,7 +100,7 @@ export function register(router: Router, s: HomeserverServices): void {
       const auth = body['auth'];
       if (auth && typeof auth === 'object' && !Array.isArray(auth) && (auth as Record<string, unknown>)['type'] === 'm.login.application_service' || body['type'] === 'm.login.application_service') {
         const hooks = getAppserviceHooks(s);
-        if (!hooks || !ctx.auth?.appserviceId) throw forbidden('m.login.application_service registration needs an application service token');
+        if (!hooks) throw forbidden('no application services are registered');
         const userId = await hooks.registerUser(ctx.auth, body);
         if (optBool(body, 'inhibit_login')) return { user_id: userId };
         return s.accounts.issueLogin(userId, { deviceId: optString(body, 'device_id'), displayName: optString(body, 'initial_device_display_name'), ip: ctx.ip });

@@ -145,7 +145,11 @@ export class EventPersister {
       const delta = new Map<StateKey, string>([[key, eventId]]);
       const full = (): Map<StateKey, string> => new Map([...head.state, [key, eventId]]);
       groupAfter = this.store.insertStateGroup(head.roomId, groupBefore, delta, full);
+      // The new group is what every following event in the room is checked against: keep it warm.
       this.cache.rememberStateGroup(groupAfter, full());
+      const created = groupAfter;
+      // Row ids are reused after a rollback, so a rolled-back group must not stay cached.
+      tx.onRollback(() => this.cache.forgetStateGroup(created));
     }
     this.store.insertEvent({
       stream_pos: pos, event_id: eventId, room_id: pdu.room_id, type: pdu.type, state_key: pdu.state_key ?? null,

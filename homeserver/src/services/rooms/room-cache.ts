@@ -20,10 +20,14 @@ export class RoomCache {
   private readonly events = new Map<string, Pdu>();
   private readonly stateGroups = new Map<number, Map<StateKey, string>>();
   private readonly maxEvents: number;
+  /** Budget for cached state-group entries (each a key and an event id: ~100 bytes). */
+  private readonly maxStateEntries: number;
+  private stateGroupEntries = 0;
 
-  constructor(store: EventsStore, maxEvents = 50_000) {
+  constructor(store: EventsStore, maxEvents = 20_000, maxStateEntries = 200_000) {
     this.store = store;
     this.maxEvents = maxEvents;
+    this.maxStateEntries = maxStateEntries;
   }
 
   head(roomId: string): RoomHead | undefined {
@@ -98,16 +102,35 @@ export class RoomCache {
   }
 
   stateGroup(groupId: number): Map<StateKey, string> {
-    let s = this.stateGroups.get(groupId);
-    if (s) return s;
-    s = this.store.loadStateGroup(groupId);
-    if (this.stateGroups.size > 2_000) this.stateGroups.clear();
-    this.stateGroups.set(groupId, s);
+    const cached = this.stateGroups.get(groupId);
+    if (cached) {
+      // Move to the back: Map order is our LRU order.
+      this.stateGroups.delete(groupId);
+      this.stateGroups.set(groupId, cached);
+      return cached;
+    }
+    const s = this.store.loadStateGroup(groupId);
+    this.rememberStateGroup(groupId, s);
     return s;
   }
 
+  forgetStateGroup(groupId: number): void {
+    const old = this.stateGroups.get(groupId);
+    if (!old) return;
+    this.stateGroups.delete(groupId);
+    this.stateGroupEntries -= old.size;
+  }
+
+  /** Caches a state group, evicting the least recently used ones past the entry budget. */
   rememberStateGroup(groupId: number, state: Map<StateKey, string>): void {
-    if (this.stateGroups.size > 2_000) this.stateGroups.clear();
+    const old = this.stateGroups.get(groupId);
+    if (old) this.stateGroupEntries -= old.size;
     this.stateGroups.set(groupId, state);
+    this.stateGroupEntries += state.size;
+    for (const [id, m] of this.stateGroups) {
+      if (this.stateGroupEntries <= this.maxStateEntries || id === groupId) break;
+      this.stateGroups.delete(id);
+      this.stateGroupEntries -= m.size;
+    }
   }
 }

@@ -4,7 +4,7 @@ import type { Database } from '../../storage/database.ts';
 import type { EventsStore, EventRow, MembershipRow } from '../../storage/events-store.ts';
 import type { StreamsStore } from '../../storage/streams-store.ts';
 import type { StreamCounter } from '../../storage/streams.ts';
-import type { JsonObject, StateKey } from '../../core/pdu.ts';
+import type { JsonObject, Pdu, StateKey } from '../../core/pdu.ts';
 import { splitStateKey } from '../../core/pdu.ts';
 import type { RoomsService } from '../rooms/rooms.ts';
 import type { RoomCache } from '../rooms/room-cache.ts';
@@ -37,6 +37,11 @@ export interface SyncParams {
   fullState: boolean;
 }
 
+/** Judges whether an event notifies / highlights a user (push rules). */
+export type NotificationJudge = (userId: string, pdu: Pdu) => { notify: boolean; highlight: boolean };
+
+const UNREAD_SCAN = 200;
+
 const MESSAGE_TYPES = new Set(['m.room.message', 'm.room.encrypted', 'm.sticker', 'm.call.invite', 'm.poll.start']);
 
 export class SyncService {
@@ -53,6 +58,7 @@ export class SyncService {
   private readonly roomPos = new Map<string, number>();
   private userStreams!: UserStreamsService;
   private typing!: TypingService;
+  private judge: NotificationJudge | null = null;
 
   constructor(opts: { db: Database; events: EventsStore; streamsStore: StreamsStore; rooms: RoomsService; cache: RoomCache; streams: StreamCounter; notifier: Notifier; clock: Clock }) {
     this.db = opts.db;
@@ -286,17 +292,37 @@ export class SyncService {
     return { 'm.heroes': heroes, 'm.joined_member_count': joined.length, 'm.invited_member_count': invited.length };
   }
 
-  /** Messages from others after the user's read receipt (push-rule evaluation refines this later). */
+  /** Sets how events are judged for notification counts (the user's push rules). */
+  setNotificationJudge(judge: NotificationJudge): void {
+    this.judge = judge;
+  }
+
+  /**
+   * Notification and highlight counts: events from others after the user's read receipt, judged by
+   * the user's push rules (at most the newest UNREAD_SCAN events are looked at).
+   */
   private unread(roomId: string, userId: string): JsonObject {
     const readEvent = this.streamsStore.readUpTo(roomId, userId);
     const readPos = readEvent ? (this.events.getEvent(readEvent)?.stream_pos ?? 0) : (this.events.membership(roomId, userId)?.stream_pos ?? 0);
-    const rows = this.db.all<{ type: string; n: number }>(
-      'SELECT type, COUNT(*) AS n FROM events WHERE room_id = ? AND stream_pos > ? AND sender != ? AND outlier = 0 GROUP BY type',
-      roomId, readPos, userId,
+    if (this.lastRoomPos(roomId) <= readPos) return { notification_count: 0, highlight_count: 0 };
+    const rows = this.db.all<{ event_id: string; type: string }>(
+      'SELECT event_id, type FROM events WHERE room_id = ? AND stream_pos > ? AND sender != ? AND outlier = 0 AND rejected IS NULL ORDER BY stream_pos DESC LIMIT ?',
+      roomId, readPos, userId, UNREAD_SCAN,
     );
-    let n = 0;
-    for (const r of rows) if (MESSAGE_TYPES.has(r.type)) n += r.n;
-    return { notification_count: n, highlight_count: 0 };
+    let notifications = 0;
+    let highlights = 0;
+    for (const r of rows) {
+      if (!this.judge) {
+        if (MESSAGE_TYPES.has(r.type)) notifications++;
+        continue;
+      }
+      const pdu = this.cache.event(r.event_id);
+      if (!pdu) continue;
+      const verdict = this.judge(userId, pdu);
+      if (verdict.notify) notifications++;
+      if (verdict.highlight) highlights++;
+    }
+    return { notification_count: notifications, highlight_count: highlights };
   }
 
   /** Wakes waiting syncs for a room's members (typing changes). */
