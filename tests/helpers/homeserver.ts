@@ -25,6 +25,8 @@ export interface TestHomeserver {
   dataDir: string;
   /** Everything the process printed (stdout + stderr). */
   output(): string;
+  /** The running process's pid (for memory readings). */
+  pid(): number;
   registerUser(localpart: string, opts?: { password?: string; admin?: boolean }): Promise<RegisteredUser>;
   /** Stops with SIGTERM (clean) or SIGKILL (crash) and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -77,6 +79,7 @@ export async function startHomeserver(opts: StartOptions = {}): Promise<TestHome
   const hs: TestHomeserver = {
     serverName, baseUrl, clientPort, federationPort, dataDir,
     output: () => out,
+    pid: () => (proc as ChildProcess | null)?.pid ?? -1,
     async registerUser(localpart, o = {}) {
       const password = o.password ?? `pw-${localpart}-secret`;
       const nonceRes = await fetch(`${baseUrl}/_synapse/admin/v1/register`);

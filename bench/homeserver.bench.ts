@@ -1,0 +1,165 @@
+// Homeserver benchmark: cold start, durable ingest from 50 concurrent senders, send → decrypted by
+// another real client, and 1,000 long-polling /sync connections (memory and wake-up latency).
+// Everything runs against real homeserver processes on loopback; figures go to bench/results/homeserver.json.
+import { request, Agent } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHomeserver, type RegisteredUser, type TestHomeserver } from '../tests/helpers/homeserver.ts';
+import { ENCRYPTION_STATE, newClient, sdk, waitFor } from '../tests/helpers/client.ts';
+import { median, percentile, report, round, rssMb, type Figure } from './stats.ts';
+
+const quick = process.argv.includes('--quick');
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+function httpJson(hs: TestHomeserver, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request({ host: '127.0.0.1', port: hs.clientPort, method, path, agent, headers: { Authorization: `Bearer ${token}`, ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+async function registerMany(hs: TestHomeserver, prefix: string, n: number): Promise<RegisteredUser[]> {
+  const out: RegisteredUser[] = [];
+  for (let i = 0; i < n; i += 16) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(16, n - i) }, (_, j) => hs.registerUser(`${prefix}${i + j}`)))));
+  }
+  return out;
+}
+
+function benchConfig(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'peerline-bench-cfg-'));
+  const file = join(dir, 'homeserver.yaml');
+  // Benchmarks measure the server, not its rate limiter.
+  writeFileSync(file, 'rc_message: { per_second: 100000, burst_count: 100000 }\nrc_login: { per_second: 100000, burst_count: 100000 }\nrc_registration: { per_second: 100000, burst_count: 100000 }\n');
+  return file;
+}
+
+async function coldStart(): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < (quick ? 3 : 7); i++) {
+    const t0 = performance.now();
+    const hs = await startHomeserver({ serverName: 'cold.localhost' });
+    times.push(performance.now() - t0);
+    await hs.stop();
+    hs.cleanup();
+  }
+  return times;
+}
+
+async function ingest(config: string): Promise<{ eventsPerSec: number; events: number; senders: number }> {
+  const hs = await startHomeserver({ serverName: 'ingest.localhost', extraArgs: ['--config', config] });
+  try {
+    const senders = await registerMany(hs, 'sender', 50);
+    const owner = senders[0]!;
+    const room = (await httpJson(hs, 'POST', '/_matrix/client/v3/createRoom', owner.accessToken, { preset: 'public_chat' })).body['room_id'] as string;
+    await Promise.all(senders.slice(1).map((u) => httpJson(hs, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(room)}`, u.accessToken, {})));
+    const perSender = quick ? 20 : 60;
+    const t0 = performance.now();
+    await Promise.all(senders.map(async (u, s) => {
+      for (let i = 0; i < perSender; i++) {
+        const r = await httpJson(hs, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/b${s}-${i}`, u.accessToken, { msgtype: 'm.text', body: `message ${i} from sender ${s}` });
+        if (r.status !== 200) throw new Error(`send failed: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+    }));
+    const secs = (performance.now() - t0) / 1000;
+    const events = senders.length * perSender;
+    return { eventsPerSec: events / secs, events, senders: senders.length };
+  } finally {
+    await hs.stop();
+    hs.cleanup();
+  }
+}
+
+async function sendToDecrypt(): Promise<number[]> {
+  const hs = await startHomeserver({ serverName: 'latency.localhost', extraArgs: ['--config', benchConfig()] });
+  const [alice, bob] = await registerMany(hs, 'lat', 2) as [RegisteredUser, RegisteredUser];
+  const ca = await newClient(hs.baseUrl, alice);
+  const cb = await newClient(hs.baseUrl, bob);
+  try {
+    const { room_id: roomId } = await ca.createRoom({ invite: [bob.userId], initial_state: [ENCRYPTION_STATE] });
+    await waitFor('invite', () => cb.getRoom(roomId)?.getMyMembership() === 'invite');
+    await cb.joinRoom(roomId);
+    await waitFor('join', () => ca.getRoom(roomId)?.getMember(bob.userId)?.membership === 'join');
+    const arrived = new Map<string, number>();
+    cb.on(sdk.MatrixEventEvent.Decrypted, (ev) => {
+      const body = ev.getContent()['body'];
+      if (typeof body === 'string' && !arrived.has(body)) arrived.set(body, performance.now());
+    });
+    // Warm up: the first message shares the Megolm session.
+    await ca.sendTextMessage(roomId, 'warm-up');
+    await waitFor('warm-up', () => arrived.has('warm-up'));
+    const samples: number[] = [];
+    for (let i = 0; i < (quick ? 30 : 100); i++) {
+      const body = `latency-${i}`;
+      const t0 = performance.now();
+      await ca.sendTextMessage(roomId, body);
+      await waitFor(body, () => arrived.has(body), 10_000);
+      samples.push(arrived.get(body)! - t0);
+    }
+    return samples;
+  } finally {
+    ca.stopClient();
+    cb.stopClient();
+    await hs.stop();
+    hs.cleanup();
+  }
+}
+
+async function manySyncs(config: string): Promise<{ rssIdle: number; rssHeld: number; wake: number[]; held: number }> {
+  const n = quick ? 200 : 1000;
+  const hs = await startHomeserver({ serverName: 'syncs.localhost', extraArgs: ['--config', config] });
+  try {
+    const users = await registerMany(hs, 'reader', n);
+    const owner = users[0]!;
+    const room = (await httpJson(hs, 'POST', '/_matrix/client/v3/createRoom', owner.accessToken, { preset: 'public_chat' })).body['room_id'] as string;
+    for (let i = 1; i < n; i += 50) await Promise.all(users.slice(i, i + 50).map((u) => httpJson(hs, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(room)}`, u.accessToken, {})));
+    const filter = encodeURIComponent(JSON.stringify({ room: { timeline: { limit: 1 }, state: { lazy_load_members: true } } }));
+    const tokens = await Promise.all(users.map(async (u) => (await httpJson(hs, 'GET', `/_matrix/client/v3/sync?filter=${filter}`, u.accessToken)).body['next_batch'] as string));
+    const rssIdle = rssMb(hs.pid());
+    const woke: number[] = [];
+    let sentAt = 0;
+    const polls = users.map((u, i) => httpJson(hs, 'GET', `/_matrix/client/v3/sync?timeout=60000&filter=${filter}&since=${tokens[i]}`, u.accessToken).then((r) => {
+      if (r.status !== 200) throw new Error(`sync failed ${r.status}`);
+      woke.push(performance.now() - sentAt);
+    }));
+    await new Promise((r) => setTimeout(r, quick ? 1500 : 4000));
+    const rssHeld = rssMb(hs.pid());
+    const held = n - woke.length;
+    sentAt = performance.now();
+    await httpJson(hs, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/wake`, owner.accessToken, { msgtype: 'm.text', body: 'wake up' });
+    await Promise.all(polls);
+    return { rssIdle, rssHeld, wake: woke, held };
+  } finally {
+    await hs.stop();
+    hs.cleanup();
+  }
+}
+
+const config = benchConfig();
+const cold = await coldStart();
+const ing = await ingest(config);
+const lat = await sendToDecrypt();
+const syncs = await manySyncs(config);
+rmSync(config, { force: true });
+
+const figures: Figure[] = [
+  { name: 'send → decrypted by other client, p50', value: round(median(lat)), unit: 'ms', floor: '<= 20', reference: 'Synapse /sync delivery 43 ms' },
+  { name: 'send → decrypted by other client, p95', value: round(percentile(lat, 95)), unit: 'ms' },
+  { name: `ingest, ${ing.senders} concurrent senders, durable`, value: round(ing.eventsPerSec, 0), unit: 'events/s', floor: '>= 1500', reference: 'Synapse (SQLite) ~22' },
+  { name: `RSS holding ${syncs.held} long-poll /syncs`, value: round(syncs.rssHeld), unit: 'MB', floor: '<= 150', reference: 'Synapse 420 MB' },
+  { name: 'RSS before the long-polls', value: round(syncs.rssIdle), unit: 'MB' },
+  { name: 'wake-up latency, p50', value: round(median(syncs.wake)), unit: 'ms' },
+  { name: 'wake-up latency, all woken (max)', value: round(Math.max(...syncs.wake)), unit: 'ms', reference: 'Synapse 5.6 s' },
+  { name: 'cold start to ready (spawn → ready line), median', value: round(median(cold)), unit: 'ms', floor: '<= 1000' },
+];
+report('homeserver.json', `Homeserver benchmark${quick ? ' (quick)' : ''}`, figures, { samples: { sendToDecryptMs: lat.map((x) => round(x)), coldStartMs: cold.map((x) => round(x)) }, ingestEvents: ing.events });
+agent.destroy();
+process.exit(0);

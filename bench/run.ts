@@ -1,0 +1,12 @@
+// `npm run bench`: runs every benchmark in turn; each prints a table and writes bench/results/*.json.
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const benches = ['homeserver.bench.ts'];
+const extra = process.argv.slice(2);
+let failed = false;
+for (const b of benches) {
+  const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', resolve(import.meta.dirname, b), ...extra], { stdio: 'inherit' });
+  if (r.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
