@@ -27,6 +27,7 @@ import { createHttpServer, type Authenticator } from './api/http-server.ts';
 import { RateLimiter } from './api/middleware/rate-limiter.ts';
 import { registerClientRoutes } from './api/client/index.ts';
 import { registerFederationRoutes } from './api/federation/index.ts';
+import { createFederationServer } from './federation/tls.ts';
 import type { SigningKey } from './core/signing.ts';
 import { wireE2ee } from './services/e2ee/wire.ts';
 import { wireAppservices } from './services/appservice/wire.ts';
@@ -142,7 +143,8 @@ export function createHomeserver(config: HomeserverConfig, opts: { logger: Logge
     isRateLimitExempt: (a: { userId: string; appserviceId?: string }) => services.rateLimitExempt(a.userId, a.appserviceId),
   };
   const clientServer: Server = createHttpServer({ ...common, router: clientRouter });
-  const federationServer: Server = createHttpServer({ ...common, router: federationRouter });
+  // Server-Server API over HTTPS (spec "TLS"): configured certificate, else a self-signed development one.
+  const federationServer: Server = createFederationServer(config, { ...common, router: federationRouter });
 
   const listen = (server: Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {

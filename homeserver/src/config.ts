@@ -34,6 +34,23 @@ export interface HomeserverConfig {
   /** How long an access token stays valid, in ms; null = until logout. */
   access_token_lifetime_ms: number | null;
   public_baseurl: string | null;
+  /** PEM certificate (chain) and key of the federation listener; null = self-signed development pair in data_dir. */
+  tls_certificate_path: string | null;
+  tls_private_key_path: string | null;
+  /** Server names (or hosts, `*.domain` globs) whose federation certificates are accepted unverified — development only. */
+  federation_insecure_skip_verify_for: string[];
+  /** PEM bundle of CAs trusted for federation in addition to the system's. */
+  federation_ca_file: string | null;
+  /** When set, the only servers we federate with (Synapse's setting); null = any server. */
+  federation_domain_whitelist: string[] | null;
+  /** Notaries asked for a server's keys when it cannot be reached (Synapse's setting). */
+  trusted_key_servers: TrustedKeyServer[];
+}
+
+export interface TrustedKeyServer {
+  server_name: string;
+  /** The notary's verify keys (key id → unpadded base64); fetched from it when absent. */
+  verify_keys?: Record<string, string>;
 }
 
 export class ConfigError extends Error {}
@@ -54,9 +71,16 @@ const DEFAULTS: Omit<HomeserverConfig, 'server_name' | 'data_dir'> = {
   log_level: 'info',
   access_token_lifetime_ms: null,
   public_baseurl: null,
+  tls_certificate_path: null,
+  tls_private_key_path: null,
+  federation_insecure_skip_verify_for: [],
+  federation_ca_file: null,
+  federation_domain_whitelist: null,
+  trusted_key_servers: [],
 };
 
-type Kind = 'string' | 'port' | 'bool' | 'strings' | 'ratelimit' | 'posint' | 'loglevel' | 'nullable-posint' | 'nullable-string';
+type Kind = 'string' | 'port' | 'bool' | 'strings' | 'ratelimit' | 'posint' | 'loglevel' | 'nullable-posint' | 'nullable-string'
+  | 'nullable-strings' | 'keyservers';
 
 const SCHEMA: Record<keyof HomeserverConfig, Kind> = {
   server_name: 'string',
@@ -76,6 +100,12 @@ const SCHEMA: Record<keyof HomeserverConfig, Kind> = {
   log_level: 'loglevel',
   access_token_lifetime_ms: 'nullable-posint',
   public_baseurl: 'nullable-string',
+  tls_certificate_path: 'nullable-string',
+  tls_private_key_path: 'nullable-string',
+  federation_insecure_skip_verify_for: 'strings',
+  federation_ca_file: 'nullable-string',
+  federation_domain_whitelist: 'nullable-strings',
+  trusted_key_servers: 'keyservers',
 };
 
 function check(name: string, kind: Kind, v: unknown, source: string): unknown {
@@ -108,9 +138,32 @@ function check(name: string, kind: Kind, v: unknown, source: string): unknown {
       if (typeof v !== 'boolean') fail('true or false');
       return v;
     case 'strings':
+    case 'nullable-strings':
+      if (kind === 'nullable-strings' && v === null) return null;
       if (typeof v === 'string') return [v];
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail('a list of strings');
       return v;
+    case 'keyservers': {
+      // Synapse's form: [{server_name, verify_keys: {key id: base64}}]; a bare name is accepted too.
+      const list = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(list)) fail('a list of {server_name, verify_keys}');
+      return (list as unknown[]).map((item, i): TrustedKeyServer => {
+        const o = typeof item === 'string' ? { server_name: item } : item;
+        if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ConfigError(`setting '${name}[${i}]' (${source}): expected {server_name, verify_keys}`);
+        const rec = o as Record<string, unknown>;
+        for (const k of Object.keys(rec)) {
+          if (k !== 'server_name' && k !== 'verify_keys') throw new ConfigError(`setting '${name}[${i}].${k}' (${source}) is not a known setting`);
+        }
+        const sn = rec['server_name'];
+        if (typeof sn !== 'string' || !isValidServerName(sn)) throw new ConfigError(`setting '${name}[${i}].server_name' (${source}): expected a server name, got ${JSON.stringify(sn)}`);
+        const vk = rec['verify_keys'];
+        if (vk === undefined || vk === null) return { server_name: sn };
+        if (typeof vk !== 'object' || Array.isArray(vk) || !Object.entries(vk).every(([id, key]) => id.startsWith('ed25519:') && typeof key === 'string')) {
+          throw new ConfigError(`setting '${name}[${i}].verify_keys' (${source}): expected a mapping of ed25519 key ids to base64 keys`);
+        }
+        return { server_name: sn, verify_keys: vk as Record<string, string> };
+      });
+    }
     case 'loglevel':
       if (!['debug', 'info', 'warn', 'error'].includes(v as string)) fail('one of debug, info, warn, error');
       return v;
@@ -164,7 +217,7 @@ export function loadConfig(argv: readonly string[]): HomeserverConfig {
       else value = argv[++i];
     }
     if (value === undefined) throw new ConfigError(`setting '--${name}' needs a value`);
-    if (SCHEMA[setting] === 'strings') {
+    if (SCHEMA[setting] === 'strings' || SCHEMA[setting] === 'nullable-strings' || SCHEMA[setting] === 'keyservers') {
       fromFlags[setting] = [...((fromFlags[setting] as string[] | undefined) ?? []), value];
     } else if (SCHEMA[setting] === 'ratelimit') {
       throw new ConfigError(`setting '--${name}' can only be given in the config file`);

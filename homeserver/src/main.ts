@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const { clientPort, federationPort } = await hs.start();
   const ms = Math.round(performance.now() - started);
   process.stdout.write(
-    `peerline homeserver ready: server_name=${config.server_name} client=http://${config.bind_address}:${clientPort} federation=http://${config.bind_address}:${federationPort} startup_ms=${ms}\n`,
+    `peerline homeserver ready: server_name=${config.server_name} client=http://${config.bind_address}:${clientPort} federation=https://${config.bind_address}:${federationPort} startup_ms=${ms}\n`,
   );
   let stopping = false;
   const stop = (signal: string): void => {

@@ -41,11 +41,13 @@ export interface StartOptions {
   dataDir?: string;
   extraArgs?: string[];
   env?: Record<string, string>;
+  /** Federation port to use (default: a free one). Pick it beforehand when peers must know the server name. */
+  federationPort?: number;
 }
 
 export async function startHomeserver(opts: StartOptions = {}): Promise<TestHomeserver> {
   const clientPort = await freePort();
-  const federationPort = await freePort();
+  const federationPort = opts.federationPort ?? await freePort();
   const serverName = opts.serverName ?? `localhost:${federationPort}`;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'peerline-hs-'));
   let proc: ChildProcess | null = null;
@@ -63,10 +65,12 @@ export async function startHomeserver(opts: StartOptions = {}): Promise<TestHome
     const p = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     proc = p;
     exited = new Promise((r) => p.once('exit', () => r()));
+    // Only this launch's output counts: after a restart `out` already holds the previous "ready".
+    const launchedAt = out.length;
     await new Promise<void>((resolveReady, reject) => {
       const onData = (d: Buffer): void => {
         out += d.toString();
-        if (out.includes('homeserver ready')) resolveReady();
+        if (out.indexOf('homeserver ready', launchedAt) >= 0) resolveReady();
       };
       p.stdout!.on('data', onData);
       p.stderr!.on('data', (d: Buffer) => { out += d.toString(); });

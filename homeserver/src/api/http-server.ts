@@ -136,7 +136,7 @@ export async function handleRequest(opts: HttpServerOptions, req: IncomingMessag
       }
     }
     const ctx: RequestContext = {
-      method, path, params, query: url.searchParams, body, headers: req.headers, ip, requestId,
+      method, path, rawTarget: req.url ?? path, params, query: url.searchParams, body, headers: req.headers, ip, requestId,
       signal: ac.signal, ...(auth ? { auth } : {}),
     };
     const result = await spec.handler(ctx as RequestContext & { auth: Auth });

@@ -15,6 +15,8 @@ export interface Auth {
 export interface RequestContext {
   method: string;
   path: string;
+  /** The request target exactly as sent (path and query), which X-Matrix signatures cover. */
+  rawTarget: string;
   params: Record<string, string>;
   query: URLSearchParams;
   /** The parsed JSON body; undefined when there was none. */
@@ -26,6 +28,8 @@ export interface RequestContext {
   signal: AbortSignal;
   /** Set for routes with auth 'required' (and 'optional' when a token was given). */
   auth?: Auth;
+  /** Set for routes with auth 'federation': the server whose X-Matrix signature was verified. */
+  origin?: string;
 }
 
 export interface Reply {
@@ -34,7 +38,13 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-export type AuthMode = 'required' | 'optional' | 'none';
+/** 'federation': the request must carry a valid X-Matrix signature (Server-Server API). */
+export type AuthMode = 'required' | 'optional' | 'none' | 'federation';
+
+/** Verifies a federation request's X-Matrix header; returns the origin or throws a MatrixError. */
+export interface FederationAuthenticator {
+  authenticate(ctx: RequestContext): Promise<string>;
+}
 
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -69,8 +79,22 @@ export function isReply(v: unknown): v is Reply {
 export class Router {
   private readonly byMethod = new Map<string, CompiledRoute[]>();
   private readonly knownPaths: CompiledRoute[] = [];
+  /** Resolves auth 'federation' routes; set by the federation module. */
+  federationAuthenticator: FederationAuthenticator | null = null;
 
   add(spec: RouteSpec): void {
+    if (spec.auth === 'federation') {
+      // Checked in the handler, after the body is parsed, because the signature covers the body.
+      const inner = spec.handler;
+      spec = {
+        ...spec,
+        handler: async (ctx) => {
+          if (!this.federationAuthenticator) throw new Error('no federation authenticator is registered');
+          const origin = await this.federationAuthenticator.authenticate(ctx);
+          return inner({ ...ctx, origin });
+        },
+      };
+    }
     const variants = [spec.path];
     if (spec.path.startsWith('/_matrix/client/v3/')) variants.push(spec.path.replace('/v3/', '/r0/'));
     for (const path of variants) {

@@ -43,7 +43,7 @@ for (const [localpart, role] of [['demo-student', 'student'], ['demo-supporter',
 }
 writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
 const baseUrl = `http://127.0.0.1:${ports.clientPort}`;
-writeFileSync(join(demoDir, 'demo.json'), JSON.stringify({ homeserver: { server_name: config.server_name, client_url: baseUrl, federation_url: `http://127.0.0.1:${ports.federationPort}` }, accounts: state.accounts }, null, 2), { mode: 0o600 });
+writeFileSync(join(demoDir, 'demo.json'), JSON.stringify({ homeserver: { server_name: config.server_name, client_url: baseUrl, federation_url: `https://127.0.0.1:${ports.federationPort}` }, accounts: state.accounts }, null, 2), { mode: 0o600 });
 
 process.stdout.write([
   '',

@@ -29,7 +29,7 @@ export function generateSigningKey(): SigningKey {
   const { privateKey } = generateKeyPairSync('ed25519');
   const der = privateKey.export({ format: 'der', type: 'pkcs8' });
   const seed = Buffer.from(der.subarray(der.length - 32));
-  const keyId = 'ed25519:a_' + randomBytes(3).toString('base64url').slice(0, 4);
+  const keyId = 'ed25519:a_' + randomBytes(3).toString('hex').slice(0, 4);
   return signingKeyFromSeed(keyId, seed);
 }
 

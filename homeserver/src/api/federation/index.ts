@@ -2,7 +2,9 @@
 import type { Router } from '../router.ts';
 import type { HomeserverServices } from '../../app.ts';
 import { register as keys } from './server-keys.ts';
+import { register as keyQuery } from './key-query.ts';
+import { register as query } from './query.ts';
 
 export function registerFederationRoutes(router: Router, services: HomeserverServices): void {
-  for (const register of [keys]) register(router, services);
+  for (const register of [keys, keyQuery, query]) register(router, services);
 }
