@@ -57,22 +57,31 @@ export async function waitFor<T>(what: string, predicate: () => T | undefined | 
   }
 }
 
-/** Collects decrypted message bodies a client sees in a room, in timeline order. */
-export function collectMessages(client: Client, roomId: string): { bodies: string[]; failures: string[] } {
-  const out = { bodies: [] as string[], failures: [] as string[] };
+/**
+ * Collects the message bodies a client sees in a room, in timeline order (not in the order their
+ * decryption finishes), and the ids of events that failed to decrypt.
+ */
+export function collectMessages(client: Client, roomId: string): { readonly bodies: string[]; readonly failures: string[] } {
+  const slots: { body?: string; failed?: string }[] = [];
   client.on(sdk.RoomEvent.Timeline, (event, room, toStartOfTimeline) => {
     if (room?.roomId !== roomId || toStartOfTimeline) return;
+    const slot: { body?: string; failed?: string } = {};
+    slots.push(slot);
     const handle = (): void => {
-      if (event.isDecryptionFailure()) out.failures.push(event.getId() ?? '?');
-      else if (event.getType() === 'm.room.message') out.bodies.push(String(event.getContent()['body']));
+      if (event.isDecryptionFailure()) slot.failed = event.getId() ?? '?';
+      else if (event.getType() === 'm.room.message') slot.body = String(event.getContent()['body']);
     };
-    if (event.isBeingDecrypted() || event.shouldAttemptDecryption()) {
-      event.once(sdk.MatrixEventEvent.Decrypted, handle);
-    } else {
-      handle();
-    }
+    if (event.isBeingDecrypted() || event.shouldAttemptDecryption()) event.once(sdk.MatrixEventEvent.Decrypted, handle);
+    else handle();
   });
-  return out;
+  return {
+    get bodies() {
+      return slots.filter((x) => x.body !== undefined).map((x) => x.body!);
+    },
+    get failures() {
+      return slots.filter((x) => x.failed !== undefined).map((x) => x.failed!);
+    },
+  };
 }
 
 export const ENCRYPTION_STATE = { type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } };
