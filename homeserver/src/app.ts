@@ -30,6 +30,7 @@ import { registerFederationRoutes } from './api/federation/index.ts';
 import { createFederationServer } from './federation/tls.ts';
 import type { SigningKey } from './core/signing.ts';
 import { wireE2ee } from './services/e2ee/wire.ts';
+import { wireRoomFederation } from './federation/federated-membership-wire.ts';
 import { wireAppservices } from './services/appservice/wire.ts';
 import { wirePushRules } from './services/push/wire.ts';
 import { evaluatePushRules, pushOutcome } from './services/push/evaluator.ts';
@@ -54,6 +55,8 @@ export interface HomeserverServices {
   sync: SyncService;
   userStreams: UserStreamsService;
   typing: TypingService;
+  /** Resolves a room alias of another server (federation query/directory); set when federation is wired. */
+  resolveRemoteAlias?: (alias: string) => Promise<{ roomId: string; servers: string[] } | null>;
   /** Set when the push module is wired. */
   pushRules?: PushRulesService;
   /** Resolves access tokens; extended by the appservice module for as_tokens. */
@@ -111,6 +114,7 @@ export function createHomeserver(config: HomeserverConfig, opts: { logger: Logge
   // Domain modules wire themselves: migrations, services, routes, sync contributors, hooks.
   const routers = { client: clientRouter, federation: federationRouter };
   wireE2ee(services, routers);
+  wireRoomFederation(services);
   wireAppservices(services, routers);
   const push = wirePushRules(services, routers);
   services.pushRules = push.rules;

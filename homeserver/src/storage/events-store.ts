@@ -67,14 +67,67 @@ export class EventsStore {
   }
 
   // Events
-  insertEvent(e: Omit<EventRow, 'redacted_by' | 'rejected' | 'outlier'> & { outlier?: number }): void {
+  /**
+   * Stores an event in the room graph. An event already held as an outlier takes its place in the
+   * graph (new stream position, state groups) instead of being inserted twice.
+   */
+  insertEvent(e: Omit<EventRow, 'redacted_by' | 'rejected' | 'outlier'> & { outlier?: number; rejected?: string | null }): void {
     this.db.run(
       `INSERT INTO events (stream_pos, event_id, room_id, type, state_key, sender, depth, origin_server_ts, json,
-         state_group_before, state_group_after, txn_user, txn_device, txn_id, outlier)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         state_group_before, state_group_after, txn_user, txn_device, txn_id, outlier, rejected)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event_id) DO UPDATE SET stream_pos = excluded.stream_pos, outlier = excluded.outlier,
+         state_group_before = excluded.state_group_before, state_group_after = excluded.state_group_after, rejected = excluded.rejected
+       WHERE events.outlier = 1`,
       e.stream_pos, e.event_id, e.room_id, e.type, e.state_key, e.sender, e.depth, e.origin_server_ts, e.json,
-      e.state_group_before, e.state_group_after, e.txn_user, e.txn_device, e.txn_id, e.outlier ?? 0,
+      e.state_group_before, e.state_group_after, e.txn_user, e.txn_device, e.txn_id, e.outlier ?? 0, e.rejected ?? null,
     );
+  }
+
+  /**
+   * Stores an event known without its place in the graph (auth events, state from another server):
+   * usable for auth checks and as room state, never in timelines. Outliers take negative positions
+   * so they never fall inside a sync range.
+   */
+  insertOutlier(eventId: string, roomId: string, json: string, rejected: string | null): void {
+    if (this.getEvent(eventId)) return;
+    const pdu = JSON.parse(json) as Pdu;
+    const min = this.db.get<{ m: number | null }>('SELECT MIN(stream_pos) AS m FROM events')?.m ?? 0;
+    this.db.run(
+      `INSERT INTO events (stream_pos, event_id, room_id, type, state_key, sender, depth, origin_server_ts, json, outlier, rejected)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+      Math.min(min, 0) - 1, eventId, roomId, pdu.type, pdu.state_key ?? null, pdu.sender, pdu.depth, pdu.origin_server_ts, json, rejected,
+    );
+  }
+
+  getOutlier(eventId: string): EventRow | undefined {
+    return this.db.get<EventRow>('SELECT * FROM events WHERE event_id = ? AND outlier = 1', eventId);
+  }
+
+  setRejected(eventId: string, reason: string): void {
+    this.db.run('UPDATE events SET rejected = ? WHERE event_id = ?', reason, eventId);
+  }
+
+  isRejected(eventId: string): boolean {
+    const r = this.db.get<{ rejected: string | null }>('SELECT rejected FROM events WHERE event_id = ?', eventId);
+    return !!r?.rejected && !r.rejected.startsWith('soft-failed');
+  }
+
+  // Remote invites
+  upsertRemoteInvite(roomId: string, userId: string, eventId: string, version: string, inviteState: string): void {
+    this.db.run(
+      `INSERT INTO remote_invites (room_id, user_id, event_id, room_version, invite_state) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (room_id, user_id) DO UPDATE SET event_id = excluded.event_id, room_version = excluded.room_version, invite_state = excluded.invite_state`,
+      roomId, userId, eventId, version, inviteState,
+    );
+  }
+
+  remoteInvite(roomId: string, userId: string): { event_id: string; room_version: string; invite_state: string } | undefined {
+    return this.db.get('SELECT event_id, room_version, invite_state FROM remote_invites WHERE room_id = ? AND user_id = ?', roomId, userId);
+  }
+
+  deleteRemoteInvite(roomId: string, userId: string): void {
+    this.db.run('DELETE FROM remote_invites WHERE room_id = ? AND user_id = ?', roomId, userId);
   }
 
   getEvent(eventId: string): EventRow | undefined {
@@ -100,7 +153,7 @@ export class EventsStore {
   /** Events of a room with from < stream_pos <= to, oldest first, at most `limit` (the newest ones). */
   roomEventsBetween(roomId: string, from: number, to: number, limit: number): EventRow[] {
     const rows = this.db.all<EventRow>(
-      'SELECT * FROM events WHERE room_id = ? AND stream_pos > ? AND stream_pos <= ? AND outlier = 0 ORDER BY stream_pos DESC LIMIT ?',
+      'SELECT * FROM events WHERE room_id = ? AND stream_pos > ? AND stream_pos <= ? AND outlier = 0 AND rejected IS NULL ORDER BY stream_pos DESC LIMIT ?',
       roomId, from, to, limit,
     );
     return rows.reverse();
@@ -109,7 +162,7 @@ export class EventsStore {
   /** Events of a room after `from` (exclusive), oldest first. */
   roomEventsForward(roomId: string, from: number, to: number, limit: number): EventRow[] {
     return this.db.all<EventRow>(
-      'SELECT * FROM events WHERE room_id = ? AND stream_pos > ? AND stream_pos <= ? AND outlier = 0 ORDER BY stream_pos ASC LIMIT ?',
+      'SELECT * FROM events WHERE room_id = ? AND stream_pos > ? AND stream_pos <= ? AND outlier = 0 AND rejected IS NULL ORDER BY stream_pos ASC LIMIT ?',
       roomId, from, to, limit,
     );
   }
@@ -117,7 +170,7 @@ export class EventsStore {
   /** Events of a room at or before `from`, newest first. */
   roomEventsBackward(roomId: string, from: number, to: number, limit: number): EventRow[] {
     return this.db.all<EventRow>(
-      'SELECT * FROM events WHERE room_id = ? AND stream_pos <= ? AND stream_pos > ? AND outlier = 0 ORDER BY stream_pos DESC LIMIT ?',
+      'SELECT * FROM events WHERE room_id = ? AND stream_pos <= ? AND stream_pos > ? AND outlier = 0 AND rejected IS NULL ORDER BY stream_pos DESC LIMIT ?',
       roomId, from, to, limit,
     );
   }

@@ -172,4 +172,18 @@ export const coreMigrations: Migration[] = [
       );
     `,
   },
+  {
+    name: 'core/004-federated-events',
+    sql: `
+      -- Invites to rooms this server is not in yet: the stripped state the inviting server sent.
+      CREATE TABLE remote_invites (
+        room_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        room_version TEXT NOT NULL,
+        invite_state TEXT NOT NULL,
+        PRIMARY KEY (room_id, user_id)
+      );
+    `,
+  },
 ];

@@ -69,10 +69,19 @@ export function register(router: Router, s: HomeserverServices): void {
   });
 
   const joinHandler = async (ctx: Ctx, idOrAlias: string): Promise<unknown> => {
-    const roomId = resolveRoom(idOrAlias);
+    const via = [...ctx.query.getAll('via'), ...ctx.query.getAll('server_name')];
+    let roomId: string;
+    if (isValidRoomAlias(idOrAlias) && !idOrAlias.endsWith(`:${s.config.server_name}`) && !s.eventsStore.getAlias(idOrAlias)) {
+      const remote = await s.resolveRemoteAlias?.(idOrAlias);
+      if (!remote) throw notFound(`room alias ${idOrAlias} could not be resolved`);
+      roomId = remote.roomId;
+      via.push(...remote.servers);
+    } else {
+      roomId = resolveRoom(idOrAlias);
+    }
     const body = ctx.body === undefined ? {} : requireObject(ctx.body, 'request body');
     const reason = optString(body, 'reason');
-    await s.rooms.join(roomId, ctx.auth.userId, reason ? { reason } : {});
+    await s.rooms.join(roomId, ctx.auth.userId, reason ? { reason } : {}, via);
     return { room_id: roomId };
   };
   /** POST /_matrix/client/v3/join/{roomIdOrAlias} */

@@ -38,6 +38,8 @@ export interface PersistedEvent {
   prevMembership?: string | undefined;
   /** Users whose /sync output this event changes. */
   affectedUsers: string[];
+  /** Created here, or received from another server (which must not be sent back out). */
+  origin: 'local' | 'remote';
 }
 
 type Listener = (e: PersistedEvent) => void;
@@ -92,6 +94,16 @@ export class EventPersister {
     const { pdu, eventId } = this.build(head, { roomId, type: 'm.room.create', sender, content, stateKey: '' });
     this.persist(tx, head, pdu, eventId, undefined);
     return eventId;
+  }
+
+  /**
+   * Builds and signs an event on the room's current head without storing it: for events another
+   * server must see (or countersign) before we place them, such as invites of remote users.
+   */
+  buildUnstored(ev: NewEvent): { pdu: Pdu; eventId: string } {
+    const head = this.cache.head(ev.roomId);
+    if (!head) throw notFound(`room ${ev.roomId} is not known to this server`);
+    return this.build(head, ev);
   }
 
   private build(head: RoomHead, ev: NewEvent): { pdu: Pdu; eventId: string } {
@@ -168,16 +180,28 @@ export class EventPersister {
         this.store.setMembership({ room_id: pdu.room_id, user_id: pdu.state_key!, membership: String(pdu.content['membership']), event_id: eventId, stream_pos: pos });
       }
     }
-    this.store.setForwardExtremities(pdu.room_id, [eventId]);
-    this.cache.update(head, tx, { extremities: [eventId], depth: pdu.depth, stateGroup: groupAfter, ...(key ? { state: [key, eventId] as [StateKey, string] } : {}) });
+    // prev_events are at most 10 of the extremities; any others stay extremities.
+    const referenced = new Set(pdu.prev_events);
+    const extremities = [...head.extremities.filter((id) => !referenced.has(id)), eventId];
+    this.store.setForwardExtremities(pdu.room_id, extremities);
+    this.cache.update(head, tx, { extremities, depth: pdu.depth, stateGroup: groupAfter, ...(key ? { state: [key, eventId] as [StateKey, string] } : {}) });
 
+    this.announce(tx, { eventId, pdu, streamPos: pos, prevMembership, origin: 'local' });
+  }
+
+  /**
+   * The steps shared by local and remote events once stored: apply a redaction, and tell listeners
+   * (sync wake-ups, appservices, E2EE device tracking, federation) after the commit.
+   */
+  announce(tx: WriteTx, e: Omit<PersistedEvent, 'affectedUsers'>): void {
+    const { pdu, eventId } = e;
+    const head = this.cache.head(pdu.room_id);
     const redacts = pdu.type === 'm.room.redaction' ? (pdu.redacts ?? (pdu.content['redacts'] as string | undefined)) : undefined;
-    if (redacts) this.applyRedaction(tx, head.version, eventId, redacts, pdu);
-
+    if (redacts && head) this.applyRedaction(tx, head.version, eventId, redacts, pdu);
     const affected = new Set(this.store.membersOfRoom(pdu.room_id, 'join').map((m) => m.user_id));
     for (const m of this.store.membersOfRoom(pdu.room_id, 'invite')) affected.add(m.user_id);
     if (pdu.type === 'm.room.member') affected.add(pdu.state_key!);
-    const persisted: PersistedEvent = { eventId, pdu, streamPos: pos, prevMembership, affectedUsers: [...affected] };
+    const persisted: PersistedEvent = { ...e, affectedUsers: [...affected] };
     tx.afterCommit(() => {
       for (const l of this.listeners) l(persisted);
     });

@@ -39,7 +39,16 @@ export interface ClientEvent {
   unsigned: JsonObject;
 }
 
+/** Membership changes that need another server (installed by the federation layer). */
+export interface RemoteMembership {
+  join(roomId: string, userId: string, via: string[], content: JsonObject): Promise<void>;
+  invite(roomId: string, sender: string, target: string, content: JsonObject): Promise<void>;
+  rejectInvite(roomId: string, userId: string, reason?: string): Promise<void>;
+}
+
 export class RoomsService {
+  /** Set when federation is wired; without it, rooms on other servers cannot be joined. */
+  remote: RemoteMembership | null = null;
   private readonly db: Database;
   private readonly store: EventsStore;
   private readonly users: UsersStore;
@@ -132,6 +141,12 @@ export class RoomsService {
     if (!this.cache.head(roomId)) throw notFound(`room ${roomId} is not known to this server`);
   }
 
+  /** Whether one of our users is joined to the room (so our copy of it is live). */
+  isHostInRoom(roomId: string): boolean {
+    if (!this.cache.head(roomId)) return false;
+    return this.store.membersOfRoom(roomId, 'join').some((m) => serverNameOf(m.user_id) === this.serverName);
+  }
+
   membershipOf(roomId: string, userId: string): string | undefined {
     return this.store.membership(roomId, userId)?.membership;
   }
@@ -149,7 +164,13 @@ export class RoomsService {
     return this.persister.send({ roomId, type, sender, content, stateKey: opts.stateKey, redacts: opts.redacts, txn: opts.txn });
   }
 
-  async join(roomId: string, userId: string, extra: JsonObject = {}): Promise<string> {
+  async join(roomId: string, userId: string, extra: JsonObject = {}, via: string[] = []): Promise<string> {
+    // A room none of our users is in (or that we do not know) is joined through a resident server:
+    // our copy of it may be stale or missing.
+    if (this.remote && !this.isHostInRoom(roomId)) {
+      await this.remote.join(roomId, userId, via, { ...extra, ...this.displayFields(userId) });
+      return roomId;
+    }
     this.requireRoom(roomId);
     const current = this.membershipOf(roomId, userId);
     if (current === 'join') {
@@ -167,10 +188,20 @@ export class RoomsService {
     const current = this.membershipOf(roomId, target);
     if (current === 'ban') throw forbidden(`${target} is banned from the room`);
     if (current === 'join') throw forbidden(`${target} is already in the room`);
-    await this.persister.send({ roomId, type: 'm.room.member', sender, stateKey: target, content: { membership: 'invite', ...(reason ? { reason } : {}), ...(isDirect ? { is_direct: true } : {}), ...this.displayFields(target) } });
+    const content: JsonObject = { membership: 'invite', ...(reason ? { reason } : {}), ...(isDirect ? { is_direct: true } : {}), ...this.displayFields(target) };
+    if (serverNameOf(target) !== this.serverName) {
+      if (!this.remote) throw forbidden('this server does not federate');
+      await this.remote.invite(roomId, sender, target, content);
+      return;
+    }
+    await this.persister.send({ roomId, type: 'm.room.member', sender, stateKey: target, content });
   }
 
   async leave(roomId: string, userId: string, reason?: string): Promise<void> {
+    if (!this.cache.head(roomId) && this.remote && this.store.membership(roomId, userId)?.membership === 'invite') {
+      await this.remote.rejectInvite(roomId, userId, reason);
+      return;
+    }
     this.requireRoom(roomId);
     const current = this.membershipOf(roomId, userId);
     if (current === undefined || current === 'leave') throw forbidden(`user ${userId} is not in room ${roomId}`);
@@ -286,6 +317,12 @@ export class RoomsService {
 
   /** Stripped state shown to invitees (spec: m.room.member invite_room_state). */
   strippedState(roomId: string, inviteEventId: string): JsonObject[] {
+    if (!this.cache.head(roomId)) {
+      // An invite from another server to a room we are not in: the state its server gave us.
+      const userId = this.cache.event(inviteEventId)?.state_key;
+      const invite = userId ? this.store.remoteInvite(roomId, userId) : undefined;
+      return invite ? (JSON.parse(invite.invite_state) as JsonObject[]) : [];
+    }
     const state = this.currentState(roomId);
     const out: JsonObject[] = [];
     for (const type of ['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic']) {
