@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['protocol/src/**/*.test.ts', 'homeserver/src/**/*.test.ts', 'bridge-service/src/**/*.test.ts', 'tests/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'tests/e2e/**'],
+    globalSetup: ['tests/helpers/global-setup.ts'],
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -28,8 +28,9 @@ function httpJson(hs: TestHomeserver, method: string, path: string, token: strin
 
 async function registerMany(hs: TestHomeserver, prefix: string, n: number): Promise<RegisteredUser[]> {
   const out: RegisteredUser[] = [];
-  for (let i = 0; i < n; i += 16) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(16, n - i) }, (_, j) => hs.registerUser(`${prefix}${i + j}`)))));
+  // Four at a time: password hashing runs on libuv's four worker threads, so more would only queue.
+  for (let i = 0; i < n; i += 4) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(4, n - i) }, (_, j) => hs.registerUser(`${prefix}${i + j}`)))));
   }
   return out;
 }
@@ -119,11 +120,36 @@ async function manySyncs(config: string): Promise<{ rssIdle: number; rssHeld: nu
   try {
     const users = await registerMany(hs, 'reader', n);
     const owner = users[0]!;
+    if (process.env['PEERLINE_SMAPS']) process.stdout.write(`registered: ${round(rssMb(hs.pid()))} MB\n`);
     const room = (await httpJson(hs, 'POST', '/_matrix/client/v3/createRoom', owner.accessToken, { preset: 'public_chat' })).body['room_id'] as string;
     for (let i = 1; i < n; i += 50) await Promise.all(users.slice(i, i + 50).map((u) => httpJson(hs, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(room)}`, u.accessToken, {})));
+    if (process.env['PEERLINE_SMAPS']) process.stdout.write(`joined: ${round(rssMb(hs.pid()))} MB\n`);
     const filter = encodeURIComponent(JSON.stringify({ room: { timeline: { limit: 1 }, state: { lazy_load_members: true } } }));
     const tokens = await Promise.all(users.map(async (u) => (await httpJson(hs, 'GET', `/_matrix/client/v3/sync?filter=${filter}`, u.accessToken)).body['next_batch'] as string));
     const rssIdle = rssMb(hs.pid());
+    if (process.env['PEERLINE_SMAPS']) {
+      const { readFileSync: rf } = await import('node:fs');
+      const smaps = rf(`/proc/${hs.pid()}/smaps`, 'utf8').split('\n');
+      const regions: [string, number][] = [];
+      let cur = '';
+      for (const line of smaps) {
+        if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) cur = line.split(/\s+/).slice(5).join(' ') || '[anon]';
+        const m = /^Rss:\s+(\d+) kB/.exec(line);
+        if (m) regions.push([cur, Number(m[1])]);
+      }
+      const by = new Map<string, number>();
+      for (const [k, v] of regions) by.set(k, (by.get(k) ?? 0) + v);
+      process.stdout.write([...by].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${(v / 1024).toFixed(1)}MB ${k}`).join('\n') + '\n');
+      const big = regions.filter(([k]) => k === '[anon]').sort((a, b) => b[1] - a[1]).slice(0, 10).map(([, v]) => (v / 1024).toFixed(1));
+      process.stdout.write(`largest anon regions MB: ${big.join(' ')}\n`);
+      const gcLines = hs.output().split('\n').filter((l) => l.includes('Mark-Compact') || l.includes('Scavenge'));
+      process.stdout.write(gcLines.filter((_, i) => i % Math.ceil(gcLines.length / 25) === 0).join('\n') + '\n');
+    }
+    if (process.env['PEERLINE_HEAP_SNAPSHOT']) {
+      // With PEERLINE_NODE_ARGS=--heapsnapshot-signal=SIGUSR2 the server writes a heap snapshot.
+      process.kill(hs.pid(), 'SIGUSR2');
+      await new Promise((r) => setTimeout(r, 8000));
+    }
     const woke: number[] = [];
     let sentAt = 0;
     const polls = users.map((u, i) => httpJson(hs, 'GET', `/_matrix/client/v3/sync?timeout=60000&filter=${filter}&since=${tokens[i]}`, u.accessToken).then((r) => {
@@ -143,7 +169,13 @@ async function manySyncs(config: string): Promise<{ rssIdle: number; rssHeld: nu
   }
 }
 
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const config = benchConfig();
+if (only === 'syncs') {
+  const r = await manySyncs(config);
+  process.stdout.write(`syncs: held=${r.held} rssIdle=${round(r.rssIdle)}MB rssHeld=${round(r.rssHeld)}MB wake p50=${round(median(r.wake))}ms max=${round(Math.max(...r.wake))}ms\n`);
+  process.exit(0);
+}
 const cold = await coldStart();
 const ing = await ingest(config);
 const lat = await sendToDecrypt();

@@ -31,6 +31,7 @@ import { createFederationServer } from './federation/tls.ts';
 import type { SigningKey } from './core/signing.ts';
 import { wireE2ee } from './services/e2ee/wire.ts';
 import { wireRoomFederation } from './federation/federated-membership-wire.ts';
+import { wireFederationSender } from './federation/sender-wire.ts';
 import { wireAppservices } from './services/appservice/wire.ts';
 import { wirePushRules } from './services/push/wire.ts';
 import { evaluatePushRules, pushOutcome } from './services/push/evaluator.ts';
@@ -115,21 +116,23 @@ export function createHomeserver(config: HomeserverConfig, opts: { logger: Logge
   const routers = { client: clientRouter, federation: federationRouter };
   wireE2ee(services, routers);
   wireRoomFederation(services);
+  wireFederationSender(services, routers);
   wireAppservices(services, routers);
   const push = wirePushRules(services, routers);
   services.pushRules = push.rules;
-  sync.setNotificationJudge((userId, pdu) => {
-    const head = roomCache.head(pdu.room_id);
-    const member = rooms.stateEvent(pdu.room_id, 'm.room.member', userId);
-    const pl = rooms.stateEvent(pdu.room_id, 'm.room.power_levels', '');
-    return pushOutcome(evaluatePushRules(push.rules.ruleset(userId), pdu, {
+  sync.setNotificationJudge((userId, roomId) => {
+    // Everything the rules need about the room, looked up once per room and user.
+    const head = roomCache.head(roomId);
+    const ctx = {
       userId,
-      displayName: (member?.content['displayname'] as string | undefined) ?? null,
-      memberCount: eventsStore.membersOfRoom(pdu.room_id, 'join').length,
-      powerLevels: pl?.content ?? null,
+      displayName: (rooms.stateEvent(roomId, 'm.room.member', userId)?.content['displayname'] as string | undefined) ?? null,
+      memberCount: eventsStore.membersOfRoom(roomId, 'join').length,
+      powerLevels: rooms.stateEvent(roomId, 'm.room.power_levels', '')?.content ?? null,
       roomVersion: head?.version ?? '10',
-      roomCreators: [rooms.stateEvent(pdu.room_id, 'm.room.create', '')?.sender ?? ''],
-    }));
+      roomCreators: [rooms.stateEvent(roomId, 'm.room.create', '')?.sender ?? ''],
+    };
+    const ruleset = push.rules.ruleset(userId);
+    return (pdu) => pushOutcome(evaluatePushRules(ruleset, pdu, ctx));
   });
 
   const authenticator: Authenticator = {
@@ -148,7 +151,8 @@ export function createHomeserver(config: HomeserverConfig, opts: { logger: Logge
   };
   const clientServer: Server = createHttpServer({ ...common, router: clientRouter });
   // Server-Server API over HTTPS (spec "TLS"): configured certificate, else a self-signed development one.
-  const federationServer: Server = createFederationServer(config, { ...common, router: federationRouter });
+  // A full transaction from another server (50 PDUs of up to 64 KiB) is larger than client bodies.
+  const federationServer: Server = createFederationServer(config, { ...common, maxBodyBytes: Math.max(config.max_request_body_bytes, 4 * 1024 * 1024), router: federationRouter });
 
   const listen = (server: Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@
 // naming it.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yamlModule } from './core/lazy-modules.ts';
 import { isValidServerName } from './core/ids.ts';
 
 export interface RateLimitSetting {
@@ -45,6 +45,10 @@ export interface HomeserverConfig {
   federation_domain_whitelist: string[] | null;
   /** Notaries asked for a server's keys when it cannot be reached (Synapse's setting). */
   trusted_key_servers: TrustedKeyServer[];
+  /** First wait before re-sending a failed federation transaction, in ms; doubles per failure. */
+  federation_retry_initial_ms: number;
+  /** Longest wait between federation transaction retries to one server, in ms. */
+  federation_retry_max_ms: number;
 }
 
 export interface TrustedKeyServer {
@@ -77,6 +81,8 @@ const DEFAULTS: Omit<HomeserverConfig, 'server_name' | 'data_dir'> = {
   federation_ca_file: null,
   federation_domain_whitelist: null,
   trusted_key_servers: [],
+  federation_retry_initial_ms: 1_000,
+  federation_retry_max_ms: 3_600_000,
 };
 
 type Kind = 'string' | 'port' | 'bool' | 'strings' | 'ratelimit' | 'posint' | 'loglevel' | 'nullable-posint' | 'nullable-string'
@@ -106,6 +112,8 @@ const SCHEMA: Record<keyof HomeserverConfig, Kind> = {
   federation_ca_file: 'nullable-string',
   federation_domain_whitelist: 'nullable-strings',
   trusted_key_servers: 'keyservers',
+  federation_retry_initial_ms: 'posint',
+  federation_retry_max_ms: 'posint',
 };
 
 function check(name: string, kind: Kind, v: unknown, source: string): unknown {
@@ -235,7 +243,7 @@ export function loadConfig(argv: readonly string[]): HomeserverConfig {
     }
     let parsed: unknown;
     try {
-      parsed = parseYaml(text);
+      parsed = yamlModule().parse(text);
     } catch (e) {
       throw new ConfigError(`config file ${configFile} is not valid YAML: ${(e as Error).message}`);
     }

@@ -57,7 +57,10 @@ export async function startHomeserver(opts: StartOptions = {}): Promise<TestHome
   const launch = async (): Promise<void> => {
     const args = [
       '--disable-warning=ExperimentalWarning',
-      join(ROOT, 'homeserver/src/main.ts'),
+      // For profiling: PEERLINE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
+      ...(process.env['PEERLINE_NODE_ARGS']?.split(' ').filter(Boolean) ?? []),
+      // The compiled build, as institutions run it (vitest's global setup builds it first).
+      join(ROOT, 'dist/homeserver/src/main.js'),
       '--server-name', serverName, '--client-port', String(clientPort), '--federation-port', String(federationPort),
       '--data-dir', dataDir, '--registration-shared-secret', SHARED_SECRET, '--log-level', 'warn',
       ...(opts.extraArgs ?? []),

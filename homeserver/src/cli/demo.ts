@@ -13,7 +13,18 @@ interface DemoState {
   accounts: { user_id: string; localpart: string; password: string; role: string }[];
 }
 
-const root = resolve(import.meta.dirname, '..', '..', '..');
+/** The repository root: the nearest folder above this file holding the workspace package.json. */
+function repositoryRoot(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, 'package.json')) || !readFileSync(join(dir, 'package.json'), 'utf8').includes('"workspaces"')) {
+    const up = resolve(dir, '..');
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+  return dir;
+}
+
+const root = repositoryRoot();
 const demoDir = join(root, '.peerline');
 const args = process.argv.slice(2);
 if (args.includes('--fresh')) rmSync(demoDir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import { forgeModule } from '../core/lazy-modules.ts';
 import type { HomeserverConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { handleRequest, type HttpServerOptions } from '../api/http-server.ts';
@@ -32,6 +32,7 @@ const RENEW_BEFORE_MS = 7 * 24 * 3600_000;
 /** Generates a self-signed RSA-2048 certificate valid for the given DNS names and IP addresses. */
 export function generateSelfSignedCertificate(names: readonly string[], now = Date.now()): { cert: string; key: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const forge = forgeModule();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }) as string);
   // Positive 128-bit serial: the leading 01 keeps the DER INTEGER from reading as negative.

@@ -31,6 +31,7 @@ export class Database {
   private pending: PendingWrite[] = [];
   private scheduled = false;
   private closed = false;
+  private readonly rollbackListeners: (() => void)[] = [];
 
   constructor(path: string, options: { durable?: boolean } = {}) {
     this.db = new DatabaseSync(path);
@@ -42,6 +43,15 @@ export class Database {
     this.db.exec('PRAGMA busy_timeout = 5000');
     this.db.exec('PRAGMA cache_size = -32000');
     this.db.exec('PRAGMA temp_store = MEMORY');
+  }
+
+  /** Called whenever any write rolls back: caches kept beside the tables drop what they hold. */
+  onAnyRollback(fn: () => void): void {
+    this.rollbackListeners.push(fn);
+  }
+
+  private notifyRollback(): void {
+    for (const fn of this.rollbackListeners) fn();
   }
 
   /** Applies migrations not yet applied, in the order given, each in its own transaction. */
@@ -132,6 +142,7 @@ export class Database {
         this.db.exec('ROLLBACK TO w');
         this.db.exec('RELEASE w');
         for (const f of localRollback.reverse()) f();
+        this.notifyRollback();
         results.push({ ok: false, value: e, w });
       }
     }
@@ -140,6 +151,7 @@ export class Database {
     } catch (e) {
       try { this.db.exec('ROLLBACK'); } catch { /* already rolled back */ }
       for (const f of rollbacks.reverse()) f();
+      this.notifyRollback();
       for (const r of results) r.w.reject(e);
       return;
     }

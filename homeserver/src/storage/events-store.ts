@@ -22,6 +22,7 @@ export interface EventRow {
   txn_id: string | null;
   rejected: string | null;
   outlier: number;
+  replaces_state: string | null;
 }
 
 export interface RoomRow {
@@ -40,13 +41,59 @@ export interface MembershipRow {
   stream_pos: number;
 }
 
+// State maps loaded from the database would otherwise hold a fresh copy of every key and event id
+// per map; sharing one string per distinct value keeps many cached maps cheap.
+const stateKeys = new Map<string, Map<string, StateKey>>();
+const eventIds = new Map<string, string>();
+
+function internStateKey(type: string, stateKey: string): StateKey {
+  let byKey = stateKeys.get(type);
+  if (!byKey) {
+    byKey = new Map();
+    stateKeys.set(type, byKey);
+  }
+  let k = byKey.get(stateKey);
+  if (!k) {
+    k = stateKeyOf(type, stateKey);
+    if (byKey.size < 200_000) byKey.set(stateKey, k);
+  }
+  return k;
+}
+
+function internEventId(id: string): string {
+  const known = eventIds.get(id);
+  if (known) return known;
+  if (eventIds.size > 200_000) eventIds.clear();
+  eventIds.set(id, id);
+  return id;
+}
+
 /** How many deltas a state group chain may have before a full snapshot is written. */
 const MAX_STATE_CHAIN = 64;
 
 export class EventsStore {
   private readonly db: Database;
+  /**
+   * Memberships per room, read on every event (who to wake, who to tell) and written only through
+   * setMembership: kept in memory once read. Any rolled-back write clears it.
+   */
+  private readonly members = new Map<string, { byUser: Map<string, MembershipRow>; lists: Map<string, MembershipRow[]> }>();
+
   constructor(db: Database) {
     this.db = db;
+    db.onAnyRollback(() => this.members.clear());
+  }
+
+  private roomMembers(roomId: string): { byUser: Map<string, MembershipRow>; lists: Map<string, MembershipRow[]> } {
+    let m = this.members.get(roomId);
+    if (!m) {
+      const byUser = new Map<string, MembershipRow>();
+      for (const r of this.db.all<MembershipRow>('SELECT * FROM room_memberships WHERE room_id = ?', roomId)) byUser.set(r.user_id, r);
+      m = { byUser, lists: new Map() };
+      if (this.members.size > 5_000) this.members.clear();
+      this.members.set(roomId, m);
+    }
+    return m;
   }
 
   // Rooms
@@ -71,16 +118,17 @@ export class EventsStore {
    * Stores an event in the room graph. An event already held as an outlier takes its place in the
    * graph (new stream position, state groups) instead of being inserted twice.
    */
-  insertEvent(e: Omit<EventRow, 'redacted_by' | 'rejected' | 'outlier'> & { outlier?: number; rejected?: string | null }): void {
+  insertEvent(e: Omit<EventRow, 'redacted_by' | 'rejected' | 'outlier' | 'replaces_state'> & { outlier?: number; rejected?: string | null; replaces_state?: string | null }): void {
     this.db.run(
       `INSERT INTO events (stream_pos, event_id, room_id, type, state_key, sender, depth, origin_server_ts, json,
-         state_group_before, state_group_after, txn_user, txn_device, txn_id, outlier, rejected)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         state_group_before, state_group_after, txn_user, txn_device, txn_id, outlier, rejected, replaces_state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (event_id) DO UPDATE SET stream_pos = excluded.stream_pos, outlier = excluded.outlier,
-         state_group_before = excluded.state_group_before, state_group_after = excluded.state_group_after, rejected = excluded.rejected
+         state_group_before = excluded.state_group_before, state_group_after = excluded.state_group_after, rejected = excluded.rejected,
+         replaces_state = excluded.replaces_state
        WHERE events.outlier = 1`,
       e.stream_pos, e.event_id, e.room_id, e.type, e.state_key, e.sender, e.depth, e.origin_server_ts, e.json,
-      e.state_group_before, e.state_group_after, e.txn_user, e.txn_device, e.txn_id, e.outlier ?? 0, e.rejected ?? null,
+      e.state_group_before, e.state_group_after, e.txn_user, e.txn_device, e.txn_id, e.outlier ?? 0, e.rejected ?? null, e.replaces_state ?? null,
     );
   }
 
@@ -236,7 +284,7 @@ export class EventsStore {
     const out = new Map<StateKey, string>();
     for (let i = chain.length - 1; i >= 0; i--) {
       for (const r of this.db.all<{ type: string; state_key: string; event_id: string }>('SELECT type, state_key, event_id FROM state_group_entries WHERE group_id = ?', chain[i]!)) {
-        out.set(stateKeyOf(r.type, r.state_key), r.event_id);
+        out.set(internStateKey(r.type, r.state_key), internEventId(r.event_id));
       }
     }
     return out;
@@ -264,6 +312,11 @@ export class EventsStore {
 
   // Memberships
   setMembership(m: MembershipRow): void {
+    const cached = this.members.get(m.room_id);
+    if (cached) {
+      cached.byUser.set(m.user_id, { ...m });
+      cached.lists.clear();
+    }
     this.db.run(
       `INSERT INTO room_memberships (room_id, user_id, membership, event_id, stream_pos) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (room_id, user_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, stream_pos = excluded.stream_pos`,
@@ -276,13 +329,21 @@ export class EventsStore {
   }
 
   membership(roomId: string, userId: string): MembershipRow | undefined {
+    const cached = this.members.get(roomId);
+    if (cached) return cached.byUser.get(userId);
     return this.db.get<MembershipRow>('SELECT * FROM room_memberships WHERE room_id = ? AND user_id = ?', roomId, userId);
   }
 
-  membersOfRoom(roomId: string, membership?: string): MembershipRow[] {
-    return membership
-      ? this.db.all<MembershipRow>('SELECT * FROM room_memberships WHERE room_id = ? AND membership = ?', roomId, membership)
-      : this.db.all<MembershipRow>('SELECT * FROM room_memberships WHERE room_id = ?', roomId);
+  /** Members of a room (optionally with one membership). The array is shared: do not change it. */
+  membersOfRoom(roomId: string, membership?: string): readonly MembershipRow[] {
+    const m = this.roomMembers(roomId);
+    const key = membership ?? '*';
+    let list = m.lists.get(key);
+    if (!list) {
+      list = [...m.byUser.values()].filter((r) => membership === undefined || r.membership === membership);
+      m.lists.set(key, list);
+    }
+    return list;
   }
 
   /** Users who share at least one joined room with `userId` (including themselves). */
@@ -292,6 +353,28 @@ export class EventsStore {
        WHERE a.user_id = ? AND a.membership = 'join' AND b.membership = 'join'`,
       userId,
     ).map((r) => r.user_id);
+  }
+
+  /**
+   * Membership events that matter to `userId`'s device tracking in (from, to], the latest per user
+   * (or per room for the user's own): other users' in rooms `userId` is joined to, and `userId`'s own.
+   */
+  membershipChangesSeenBy(userId: string, from: number, to: number): { others: { user_id: string; membership: string }[]; own: { room_id: string; membership: string }[] } {
+    const others = this.db.all<{ user_id: string; membership: string }>(
+      `SELECT e.state_key AS user_id, json_extract(e.json, '$.content.membership') AS membership, MAX(e.stream_pos) AS p
+       FROM room_memberships a JOIN events e ON e.room_id = a.room_id
+       WHERE a.user_id = ? AND a.membership = 'join' AND e.type = 'm.room.member' AND e.state_key != ?
+         AND e.stream_pos > ? AND e.stream_pos <= ? AND e.outlier = 0 AND e.rejected IS NULL
+       GROUP BY e.state_key`,
+      userId, userId, from, to,
+    );
+    const own = this.db.all<{ room_id: string; membership: string }>(
+      `SELECT room_id, json_extract(json, '$.content.membership') AS membership, MAX(stream_pos) AS p FROM events
+       WHERE type = 'm.room.member' AND state_key = ? AND stream_pos > ? AND stream_pos <= ? AND outlier = 0 AND rejected IS NULL
+       GROUP BY room_id`,
+      userId, from, to,
+    );
+    return { others, own };
   }
 
   /** Membership events of one user in one room, oldest first (for history visibility). */

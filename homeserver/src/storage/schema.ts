@@ -186,4 +186,11 @@ export const coreMigrations: Migration[] = [
       );
     `,
   },
+  {
+    name: 'core/005-replaces-state',
+    sql: `
+      -- The state event a state event replaced (its prev_content), fixed when the event is placed.
+      ALTER TABLE events ADD COLUMN replaces_state TEXT;
+    `,
+  },
 ];

@@ -2,7 +2,7 @@
 // Registration), checked field by field so a bad file stops the server with a message naming the
 // file and the field, and the namespace matching every other part of the module relies on.
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { yamlModule } from '../../core/lazy-modules.ts';
 import { isValidUserId } from '../../core/ids.ts';
 
 export class RegistrationError extends Error {}
@@ -187,7 +187,7 @@ export function loadRegistrations(files: readonly string[], readFile: (path: str
     }
     let parsed: unknown;
     try {
-      parsed = parseYaml(text);
+      parsed = yamlModule().parse(text);
     } catch (e) {
       throw new RegistrationError(`appservice registration ${file} is not valid YAML: ${(e as Error).message}`);
     }

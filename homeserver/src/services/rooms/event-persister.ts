@@ -156,9 +156,9 @@ export class EventPersister {
     if (key) {
       const delta = new Map<StateKey, string>([[key, eventId]]);
       const full = (): Map<StateKey, string> => new Map([...head.state, [key, eventId]]);
+      // Not cached here: copying the whole state for every state event is O(n) per join. Groups are
+      // loaded on demand (history checks, federation) and cached then.
       groupAfter = this.store.insertStateGroup(head.roomId, groupBefore, delta, full);
-      // The new group is what every following event in the room is checked against: keep it warm.
-      this.cache.rememberStateGroup(groupAfter, full());
       const created = groupAfter;
       // Row ids are reused after a rollback, so a rolled-back group must not stay cached.
       tx.onRollback(() => this.cache.forgetStateGroup(created));
@@ -167,6 +167,7 @@ export class EventPersister {
       stream_pos: pos, event_id: eventId, room_id: pdu.room_id, type: pdu.type, state_key: pdu.state_key ?? null,
       sender: pdu.sender, depth: pdu.depth, origin_server_ts: pdu.origin_server_ts, json: JSON.stringify(pdu),
       state_group_before: groupBefore, state_group_after: groupAfter,
+      replaces_state: key ? (head.state.get(key) ?? null) : null,
       txn_user: txn?.user ?? null, txn_device: txn?.device ?? null, txn_id: txn?.id ?? null,
     });
     this.cache.rememberEvent(eventId, pdu);

@@ -319,6 +319,7 @@ export class RemoteEventHandler {
       stream_pos: pos, event_id: eventId, room_id: pdu.room_id, type: pdu.type, state_key: pdu.state_key ?? null, sender: pdu.sender,
       depth: pdu.depth, origin_server_ts: pdu.origin_server_ts, json: JSON.stringify(pdu), state_group_before: groupBefore, state_group_after: groupAfter,
       txn_user: null, txn_device: null, txn_id: null, rejected: rejected ?? (softFailed ? 'soft-failed' : null),
+      replaces_state: key ? (stateBefore.get(key) ?? null) : null,
     });
     this.cache.rememberEvent(eventId, pdu);
     tx.onRollback(() => this.cache.forgetEvent(eventId));

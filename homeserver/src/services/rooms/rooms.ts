@@ -263,6 +263,11 @@ export class RoomsService {
    */
   canSee(userId: string, row: EventRow, currentMembership: string | undefined): boolean {
     if (row.type === 'm.room.member' && row.state_key === userId) return true;
+    // Fast path: joined since before this event, so joined at it.
+    if (currentMembership === 'join') {
+      const m = this.store.membership(row.room_id, userId);
+      if (m && m.membership === 'join' && m.stream_pos < row.stream_pos) return true;
+    }
     const state = this.stateBefore(row);
     const hvId = state.get(stateKeyOf('m.room.history_visibility', ''));
     const hv = hvId ? String(this.cache.event(hvId)?.content['history_visibility'] ?? 'shared') : 'shared';
@@ -288,9 +293,9 @@ export class RoomsService {
       const r = this.cache.event(row.redacted_by);
       if (r) unsigned['redacted_because'] = this.toClientEvent({ event_id: row.redacted_by, pdu: r }) as unknown as JsonObject;
     }
-    if (pdu.state_key !== undefined && 'json' in row && row.state_group_before !== null) {
-      const prevId = this.cache.stateGroup(row.state_group_before).get(stateKeyOf(pdu.type, pdu.state_key));
-      if (prevId) {
+    if (pdu.state_key !== undefined && 'json' in row && row.replaces_state) {
+      const prevId = row.replaces_state;
+      {
         const prev = this.cache.event(prevId);
         if (prev) {
           unsigned['prev_content'] = prev.content;

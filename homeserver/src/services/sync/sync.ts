@@ -37,8 +37,8 @@ export interface SyncParams {
   fullState: boolean;
 }
 
-/** Judges whether an event notifies / highlights a user (push rules). */
-export type NotificationJudge = (userId: string, pdu: Pdu) => { notify: boolean; highlight: boolean };
+/** Makes a judge of whether events of one room notify / highlight a user (push rules). */
+export type NotificationJudge = (userId: string, roomId: string) => (pdu: Pdu) => { notify: boolean; highlight: boolean };
 
 const UNREAD_SCAN = 200;
 
@@ -59,6 +59,7 @@ export class SyncService {
   private userStreams!: UserStreamsService;
   private typing!: TypingService;
   private judge: NotificationJudge | null = null;
+  private readonly unreadCache = new Map<string, { readPos: number; lastPos: number; counts: { notification_count: number; highlight_count: number } }>();
 
   constructor(opts: { db: Database; events: EventsStore; streamsStore: StreamsStore; rooms: RoomsService; cache: RoomCache; streams: StreamCounter; notifier: Notifier; clock: Clock }) {
     this.db = opts.db;
@@ -299,30 +300,42 @@ export class SyncService {
 
   /**
    * Notification and highlight counts: events from others after the user's read receipt, judged by
-   * the user's push rules (at most the newest UNREAD_SCAN events are looked at).
+   * the user's push rules (at most the newest UNREAD_SCAN events are looked at). Counts are cached
+   * until the room gets a new event or the user's read position moves.
    */
   private unread(roomId: string, userId: string): JsonObject {
     const readEvent = this.streamsStore.readUpTo(roomId, userId);
     const readPos = readEvent ? (this.events.getEvent(readEvent)?.stream_pos ?? 0) : (this.events.membership(roomId, userId)?.stream_pos ?? 0);
-    if (this.lastRoomPos(roomId) <= readPos) return { notification_count: 0, highlight_count: 0 };
+    const lastPos = this.lastRoomPos(roomId);
+    if (lastPos <= readPos) return { notification_count: 0, highlight_count: 0 };
+    const key = `${roomId}\u0000${userId}`;
+    const cached = this.unreadCache.get(key);
+    if (cached && cached.readPos === readPos && cached.lastPos === lastPos) return { ...cached.counts };
+    // Only message-like events, invites of this user and tombstones can notify under the default rules.
     const rows = this.db.all<{ event_id: string; type: string }>(
-      'SELECT event_id, type FROM events WHERE room_id = ? AND stream_pos > ? AND sender != ? AND outlier = 0 AND rejected IS NULL ORDER BY stream_pos DESC LIMIT ?',
-      roomId, readPos, userId, UNREAD_SCAN,
+      `SELECT event_id, type FROM events WHERE room_id = ? AND stream_pos > ? AND sender != ? AND outlier = 0 AND rejected IS NULL
+         AND (state_key IS NULL OR (type = 'm.room.member' AND state_key = ?) OR type = 'm.room.tombstone')
+       ORDER BY stream_pos DESC LIMIT ?`,
+      roomId, readPos, userId, userId, UNREAD_SCAN,
     );
     let notifications = 0;
     let highlights = 0;
+    const judge = rows.length > 0 && this.judge ? this.judge(userId, roomId) : null;
     for (const r of rows) {
-      if (!this.judge) {
+      if (!judge) {
         if (MESSAGE_TYPES.has(r.type)) notifications++;
         continue;
       }
       const pdu = this.cache.event(r.event_id);
       if (!pdu) continue;
-      const verdict = this.judge(userId, pdu);
+      const verdict = judge(pdu);
       if (verdict.notify) notifications++;
       if (verdict.highlight) highlights++;
     }
-    return { notification_count: notifications, highlight_count: highlights };
+    const counts = { notification_count: notifications, highlight_count: highlights };
+    if (this.unreadCache.size > 50_000) this.unreadCache.clear();
+    this.unreadCache.set(key, { readPos, lastPos, counts });
+    return { ...counts };
   }
 
   /** Wakes waiting syncs for a room's members (typing changes). */

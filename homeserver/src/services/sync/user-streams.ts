@@ -12,6 +12,19 @@ interface TypingEntry {
   expires: number;
 }
 
+/** A user started, refreshed (typing again while typing) or stopped typing, or their typing expired. */
+export type TypingListener = (roomId: string, userId: string, typing: boolean) => void;
+
+/** A receipt was stored (after the commit). */
+export interface StoredReceipt {
+  roomId: string;
+  userId: string;
+  type: string;
+  eventId: string;
+  threadId: string;
+  ts: number;
+}
+
 /** Who is typing where. Serials start at the wall clock so they keep increasing across restarts. */
 export class TypingService {
   private readonly rooms = new Map<string, Map<string, TypingEntry>>();
@@ -19,6 +32,7 @@ export class TypingService {
   private serialValue: number;
   private readonly clock: Clock;
   private readonly onChange: (roomId: string) => void;
+  private readonly listeners: TypingListener[] = [];
 
   constructor(clock: Clock, onChange: (roomId: string) => void) {
     this.clock = clock;
@@ -30,6 +44,15 @@ export class TypingService {
     return this.serialValue;
   }
 
+  /** Federation sends local users' typing changes to the other servers in the room. */
+  onTyping(fn: TypingListener): void {
+    this.listeners.push(fn);
+  }
+
+  private tell(roomId: string, userId: string, typing: boolean): void {
+    for (const l of this.listeners) l(roomId, userId, typing);
+  }
+
   set(roomId: string, userId: string, typing: boolean, timeoutMs: number): void {
     let m = this.rooms.get(roomId);
     if (!m) {
@@ -39,7 +62,10 @@ export class TypingService {
     const was = m.has(userId);
     if (typing) m.set(userId, { expires: this.clock.now() + Math.min(Math.max(timeoutMs, 0), 120_000) });
     else m.delete(userId);
-    if (was !== typing || typing) this.bump(roomId);
+    if (was !== typing || typing) {
+      this.bump(roomId);
+      this.tell(roomId, userId, typing);
+    }
     if (typing) {
       const t = setTimeout(() => this.expire(roomId), Math.min(Math.max(timeoutMs, 0), 120_000) + 10);
       t.unref();
@@ -50,9 +76,10 @@ export class TypingService {
     const m = this.rooms.get(roomId);
     if (!m) return;
     const now = this.clock.now();
-    let changed = false;
-    for (const [u, e] of m) if (e.expires <= now) { m.delete(u); changed = true; }
-    if (changed) this.bump(roomId);
+    const expired: string[] = [];
+    for (const [u, e] of m) if (e.expires <= now) { m.delete(u); expired.push(u); }
+    if (expired.length > 0) this.bump(roomId);
+    for (const u of expired) this.tell(roomId, u, false);
   }
 
   private bump(roomId: string): void {
@@ -87,6 +114,7 @@ export class UserStreamsService {
   readonly receiptPos = new Map<string, number>();
   /** Newest account-data position per user. */
   readonly accountDataPos = new Map<string, number>();
+  private readonly receiptListeners: ((r: StoredReceipt) => void)[] = [];
 
   constructor(opts: { db: Database; store: StreamsStore; events: EventsStore; streams: StreamCounter; notifier: Notifier; clock: Clock }) {
     this.db = opts.db;
@@ -101,14 +129,24 @@ export class UserStreamsService {
     return this.events.membersOfRoom(roomId, 'join').map((m) => m.user_id);
   }
 
-  /** Stores a receipt; private receipts wake only their owner. */
-  async setReceipt(roomId: string, userId: string, type: string, eventId: string, threadId: string): Promise<void> {
+  /** Federation sends local users' public receipts to the other servers in the room. */
+  onReceipt(fn: (r: StoredReceipt) => void): void {
+    this.receiptListeners.push(fn);
+  }
+
+  /**
+   * Stores a receipt; private receipts wake only their owner. `ts` is when it was read (now unless
+   * given: receipts from other servers carry their own).
+   */
+  async setReceipt(roomId: string, userId: string, type: string, eventId: string, threadId: string, ts?: number): Promise<void> {
+    const at = ts ?? this.clock.now();
     await this.db.write((tx) => {
       const pos = this.streams.next();
-      this.store.upsertReceipt({ room_id: roomId, receipt_type: type, user_id: userId, thread_id: threadId, event_id: eventId, ts: this.clock.now(), stream_pos: pos });
+      this.store.upsertReceipt({ room_id: roomId, receipt_type: type, user_id: userId, thread_id: threadId, event_id: eventId, ts: at, stream_pos: pos });
       tx.afterCommit(() => {
         this.receiptPos.set(roomId, pos);
         this.notifier.notify(type === 'm.read.private' ? [userId] : this.roomAudience(roomId));
+        for (const l of this.receiptListeners) l({ roomId, userId, type, eventId, threadId, ts: at });
       });
     });
   }

@@ -2,7 +2,7 @@
 // Tokens are random 256-bit values; only their sha256 is stored. Authentication is served from an
 // in-memory cache in front of the table, since every request needs it.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database } from '../../storage/database.ts';
+import type { Database, WriteTx } from '../../storage/database.ts';
 import type { UsersStore } from '../../storage/users-store.ts';
 import type { Auth } from '../../api/router.ts';
 import { MatrixError, forbidden } from '../../api/errors.ts';
@@ -30,6 +30,7 @@ export interface LoginResult {
 }
 
 type DeviceListener = (userId: string, deviceId: string) => void;
+type DeviceTxListener = (tx: WriteTx, userId: string, deviceId: string) => void;
 
 export class AccountsService {
   private readonly db: Database;
@@ -39,6 +40,7 @@ export class AccountsService {
   private readonly tokenLifetimeMs: number | null;
   private readonly tokenCache = new Map<string, Auth & { expires: number | null }>();
   private readonly deviceAdded: DeviceListener[] = [];
+  private readonly deviceAddedInTx: DeviceTxListener[] = [];
   private readonly deviceDeleted: DeviceListener[] = [];
   private readonly lastSeenWritten = new Map<string, number>();
 
@@ -52,6 +54,11 @@ export class AccountsService {
 
   onDeviceAdded(fn: DeviceListener): void {
     this.deviceAdded.push(fn);
+  }
+
+  /** Runs inside the write that creates a device, so what it records commits with the device. */
+  onDeviceAddedInTx(fn: DeviceTxListener): void {
+    this.deviceAddedInTx.push(fn);
   }
 
   onDeviceDeleted(fn: DeviceListener): void {
@@ -109,7 +116,7 @@ export class AccountsService {
     const expires = this.tokenLifetimeMs ? now + this.tokenLifetimeMs : null;
     let replaced: string[] = [];
     let isNew = false;
-    await this.db.write(() => {
+    await this.db.write((tx) => {
       isNew = !this.store.getDevice(userId, deviceId);
       // Logging in with an existing device id replaces that device's old tokens (spec: login).
       if (!isNew) {
@@ -118,6 +125,7 @@ export class AccountsService {
       }
       this.store.upsertDevice(userId, deviceId, opts.displayName ?? null, now, opts.ip);
       this.store.insertToken({ token_hash: hashToken(token), user_id: userId, device_id: deviceId, created_ts: now, expires_ts: expires });
+      if (isNew) for (const fn of this.deviceAddedInTx) fn(tx, userId, deviceId);
     });
     for (const h of replaced) this.tokenCache.delete(h);
     if (isNew) for (const fn of this.deviceAdded) fn(userId, deviceId);
