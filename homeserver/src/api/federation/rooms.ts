@@ -10,6 +10,7 @@ import { isSupportedRoomVersion, type StateKey } from '../../core/pdu.ts';
 import { isValidRoomId, serverNameOf } from '../../core/ids.ts';
 import { authStateKeysFor, checkEventAuth } from '../../services/events/auth-rules.ts';
 import { roomFederationOf } from '../../federation/room-federation.ts';
+import { federationSenderOf } from '../../federation/sender-wire.ts';
 import { signJson } from '../../core/signing.ts';
 import { computeEventId } from '../../core/event-hash.ts';
 import { checkPduFormat } from '../../services/rooms/remote-events.ts';
@@ -96,6 +97,9 @@ export function register(router: Router, s: HomeserverServices): void {
       throw forbidden(`event refused: ${(e as Error).message}`);
     });
     if (result.rejected) throw forbidden(`event refused: ${result.rejected}`);
+    // As the resident server we pass the membership on to the other servers in the room.
+    const others = roomFederationOf(s).serversInRoom(roomId).filter((x) => x !== from);
+    if (others.length > 0) await federationSenderOf(s).enqueuePdu(others, pdu);
     return { eventId, pdu };
   };
 

@@ -31,12 +31,14 @@ export interface KeyClaimResult {
 }
 
 /**
- * Where federation plugs in to query and claim keys of users on other servers. Until it exists,
- * their servers are reported in `failures`.
+ * Where federation plugs in to query and claim keys of users on other servers (set by
+ * federation/e2ee-federation.ts). Without it, their servers are reported in `failures`. A result
+ * may carry what it got together with a `failure` for the server (e.g. cached users served, the
+ * rest unreachable).
  */
 export interface RemoteKeyClient {
-  query(server: string, deviceKeys: Record<string, string[]>, timeoutMs: number): Promise<Omit<KeyQueryResult, 'failures' | 'user_signing_keys'>>;
-  claim(server: string, oneTimeKeys: Record<string, Record<string, string>>, timeoutMs: number): Promise<Omit<KeyClaimResult, 'failures'>>;
+  query(server: string, deviceKeys: Record<string, string[]>, timeoutMs: number): Promise<Omit<KeyQueryResult, 'failures' | 'user_signing_keys'> & { failure?: JsonObject }>;
+  claim(server: string, oneTimeKeys: Record<string, Record<string, string>>, timeoutMs: number): Promise<Omit<KeyClaimResult, 'failures'> & { failure?: JsonObject }>;
 }
 
 export interface DeviceKeysDeps {
@@ -47,7 +49,7 @@ export interface DeviceKeysDeps {
   deviceLists: DeviceListService;
   devices: DeviceDirectory;
   isLocalUser(userId: string): boolean;
-  /** TODO(federation): set by the federation module; null until then. */
+  /** Set by the federation module (setRemote); null without federation. */
   remote?: RemoteKeyClient | null;
 }
 
@@ -71,6 +73,11 @@ export class DeviceKeysService {
 
   constructor(deps: DeviceKeysDeps) {
     this.d = deps;
+  }
+
+  /** Plugs in federation for users of other servers. */
+  setRemote(remote: RemoteKeyClient | null): void {
+    this.d.remote = remote;
   }
 
   /** POST /keys/upload: stores device, one-time and fallback keys; returns the one-time key counts. */
@@ -158,21 +165,29 @@ export class DeviceKeysService {
         if (userSigning) res.user_signing_keys[userId] = userSigning;
       }
     }
-    for (const [server, users] of byServer(Object.entries(request), (u) => this.d.isLocalUser(u))) {
+    // Other servers are asked side by side, each within the timeout.
+    await Promise.all([...byServer(Object.entries(request), (u) => this.d.isLocalUser(u))].map(async ([server, users]) => {
       const remote = this.d.remote;
       if (!remote) {
         res.failures[server] = unreachable();
-        continue;
+        return;
       }
       try {
         const r = await remote.query(server, users, timeoutMs);
         Object.assign(res.device_keys, r.device_keys);
-        Object.assign(res.master_keys, r.master_keys);
         Object.assign(res.self_signing_keys, r.self_signing_keys);
+        // The requester's own signatures on a remote user's master key (made with their
+        // user-signing key) are stored here, not on the user's server.
+        for (const [userId, master] of Object.entries(r.master_keys)) {
+          const publicKeys: unknown[] = isObject(master['keys']) ? Object.values(master['keys']) : [];
+          const mine = this.d.store.signaturesFor(userId, [requester]).filter((x) => publicKeys.includes(x.target_key_id));
+          res.master_keys[userId] = withSignatures(master, mine);
+        }
+        if (r.failure) res.failures[server] = r.failure;
       } catch (e) {
         res.failures[server] = { status: 503, message: (e as Error).message };
       }
-    }
+    }));
     return res;
   }
 
@@ -220,18 +235,20 @@ export class DeviceKeysService {
       }
       tx.afterCommit(() => this.d.notifier.notify(owners));
     });
-    for (const [server, users] of byServer(Object.entries(request), (u) => this.d.isLocalUser(u))) {
+    await Promise.all([...byServer(Object.entries(request), (u) => this.d.isLocalUser(u))].map(async ([server, users]) => {
       const remote = this.d.remote;
       if (!remote) {
         res.failures[server] = unreachable();
-        continue;
+        return;
       }
       try {
-        Object.assign(res.one_time_keys, (await remote.claim(server, users, timeoutMs)).one_time_keys);
+        const r = await remote.claim(server, users, timeoutMs);
+        Object.assign(res.one_time_keys, r.one_time_keys);
+        if (r.failure) res.failures[server] = r.failure;
       } catch (e) {
         res.failures[server] = { status: 503, message: (e as Error).message };
       }
-    }
+    }));
     return res;
   }
 }

@@ -1,7 +1,8 @@
 // Which users each local user must re-query keys for (/sync device_lists, /keys/changes). Changes
 // are fanned out when they happen into a per-recipient stream: a user's key change goes to every
-// local user sharing a room with them (and to themselves); a membership change tells both sides when
-// two users start sharing a room (`changed`) or no longer share any (`left`).
+// local user sharing a room with them (and to themselves). Membership changes are read from the
+// membership table at sync time: two users who start sharing a room see each other in `changed`,
+// and in `left` once they share none.
 //
 // Membership is judged over all joined rooms, not only encrypted ones, as the spec's note on
 // device_lists allows and Synapse does: telling a client too often is harmless, and it keeps the
@@ -14,7 +15,8 @@ import type { Logger } from '../../logger.ts';
 /** What this module needs to know about room membership (EventsStore provides it). */
 export interface RoomMembership {
   usersSharingRoomWith(userId: string): string[];
-  membersOfRoom(roomId: string, membership?: string): { user_id: string }[];
+  membershipChangesSeenBy(userId: string, from: number, to: number): { others: { user_id: string; membership: string }[]; own: { room_id: string; membership: string }[] };
+  membersOfRoom(roomId: string, membership?: string): readonly { user_id: string }[];
   membershipsOfUser(userId: string): { room_id: string; membership: string }[];
 }
 
@@ -28,11 +30,19 @@ export interface DeviceListDeps {
   logger: Logger;
 }
 
+/** Told, inside the write, which local users' devices or keys changed (federation announces them). */
+export type LocalChangeListener = (tx: WriteTx, localUserIds: string[]) => void;
+
 export class DeviceListService {
   private readonly d: DeviceListDeps;
+  private readonly localChange: LocalChangeListener[] = [];
 
   constructor(deps: DeviceListDeps) {
     this.d = deps;
+  }
+
+  onLocalChange(fn: LocalChangeListener): void {
+    this.localChange.push(fn);
   }
 
   /**
@@ -42,7 +52,8 @@ export class DeviceListService {
   markChanged(tx: WriteTx, userIds: Iterable<string>): void {
     const pos = this.d.streams.next();
     const notify = new Set<string>();
-    for (const userId of userIds) {
+    const users = [...userIds];
+    for (const userId of users) {
       const recipients = new Set(this.d.rooms.usersSharingRoomWith(userId).filter((u) => this.d.isLocalUser(u)));
       if (this.d.isLocalUser(userId)) recipients.add(userId);
       for (const r of recipients) {
@@ -51,6 +62,8 @@ export class DeviceListService {
       }
     }
     tx.afterCommit(() => this.d.notifier.notify(notify));
+    const local = users.filter((u) => this.d.isLocalUser(u));
+    if (local.length > 0) for (const fn of this.localChange) fn(tx, local);
   }
 
   /** Inside a write: tells only `recipient` that `userId`'s keys changed (recipient signed them). */
@@ -65,45 +78,28 @@ export class DeviceListService {
     await this.d.db.write((tx) => this.markChanged(tx, [userId]));
   }
 
-  /**
-   * Records who starts or stops sharing a room with `userId` now that their membership of `roomId`
-   * went from joined to not joined or back. Runs in its own write after the member event committed,
-   * judging from the membership as it is then.
-   */
-  async membershipChanged(roomId: string, userId: string, joined: boolean): Promise<void> {
-    await this.d.db.write((tx) => {
-      const others = new Set(this.d.rooms.membersOfRoom(roomId, 'join').map((m) => m.user_id));
-      others.delete(userId);
-      if (others.size === 0) return;
-      // Everyone the user shares a joined room with apart from this one.
-      const elsewhere = new Set<string>();
-      for (const m of this.d.rooms.membershipsOfUser(userId)) {
-        if (m.membership !== 'join' || m.room_id === roomId) continue;
-        for (const x of this.d.rooms.membersOfRoom(m.room_id, 'join')) elsewhere.add(x.user_id);
-      }
-      const peers = [...others].filter((u) => !elsewhere.has(u));
-      if (peers.length === 0) return;
-      const change = joined ? 'changed' : 'left';
-      const pos = this.d.streams.next();
-      const notify = new Set<string>();
-      for (const peer of peers) {
-        if (this.d.isLocalUser(peer)) {
-          this.d.store.insertDeviceListChange(peer, pos, userId, change);
-          notify.add(peer);
-        }
-        if (this.d.isLocalUser(userId)) {
-          this.d.store.insertDeviceListChange(userId, pos, peer, change);
-          notify.add(userId);
-        }
-      }
-      tx.afterCommit(() => this.d.notifier.notify(notify));
-    });
-  }
-
   /** Users `userId` should re-query (changed) or stop tracking (left) for from < pos <= to. */
   changesFor(userId: string, from: number, to: number): { changed: string[]; left: string[] } {
     const latest = new Map<string, string>();
     for (const r of this.d.store.deviceListChanges(userId, from, to)) latest.set(r.other_user_id, r.change);
+    // Membership-driven changes are read from the membership table when asked rather than fanned
+    // out on every join: a join into a room of n members would otherwise write 2n rows.
+    const m = this.d.rooms.membershipChangesSeenBy(userId, from, to);
+    if (m.others.length > 0 || m.own.length > 0) {
+      let sharing: Set<string> | undefined;
+      const stillShares = (u: string): boolean => (sharing ??= new Set(this.d.rooms.usersSharingRoomWith(userId))).has(u);
+      // A join means "(re)check their devices"; a leave only matters once no room is shared.
+      const note = (u: string, joined: boolean): void => {
+        if (joined) latest.set(u, 'changed');
+        else if (!stillShares(u)) latest.set(u, 'left');
+      };
+      for (const o of m.others) note(o.user_id, o.membership === 'join');
+      for (const own of m.own) {
+        for (const member of this.d.rooms.membersOfRoom(own.room_id, 'join')) {
+          if (member.user_id !== userId) note(member.user_id, own.membership === 'join');
+        }
+      }
+    }
     const changed: string[] = [];
     const left: string[] = [];
     for (const [u, c] of latest) (c === 'left' && u !== userId ? left : changed).push(u);

@@ -77,9 +77,14 @@ export async function makeFixture(): Promise<Fixture> {
       return d;
     },
     async setMembership(roomId, userId, membership) {
-      const before = eventsStore.membership(roomId, userId)?.membership;
-      await db.write(() => eventsStore.setMembership({ room_id: roomId, user_id: userId, membership, event_id: `$${roomId}-${userId}-${membership}-${streams.current}`, stream_pos: streams.next() }));
-      if ((before === 'join') !== (membership === 'join')) await e2ee.deviceLists.membershipChanged(roomId, userId, membership === 'join');
+      // Membership-driven device-list changes are read from the membership table at sync time.
+      await db.write(() => {
+        const pos = streams.next();
+        const eventId = `$${roomId}-${userId}-${membership}-${pos}`;
+        const pdu = { type: 'm.room.member', room_id: roomId, sender: userId, state_key: userId, content: { membership }, depth: pos, origin_server_ts: clock.now(), prev_events: [], auth_events: [], hashes: { sha256: '' }, signatures: {} };
+        eventsStore.insertEvent({ stream_pos: pos, event_id: eventId, room_id: roomId, type: 'm.room.member', state_key: userId, sender: userId, depth: pos, origin_server_ts: pdu.origin_server_ts, json: JSON.stringify(pdu), state_group_before: null, state_group_after: null, txn_user: null, txn_device: null, txn_id: null });
+        eventsStore.setMembership({ room_id: roomId, user_id: userId, membership, event_id: eventId, stream_pos: pos });
+      });
     },
     async settle() {
       await db.write(() => undefined);

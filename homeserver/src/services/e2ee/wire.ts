@@ -11,6 +11,7 @@ import { E2eeSyncContributor } from './sync-contributor.ts';
 import { register as registerKeys } from '../../api/client/keys.ts';
 import { register as registerToDevice } from '../../api/client/to-device.ts';
 import { register as registerRoomKeys } from '../../api/client/room-keys.ts';
+import { wireE2eeFederation } from '../../federation/e2ee-federation.ts';
 
 export interface E2eeServices {
   store: E2eeStore;
@@ -47,14 +48,14 @@ export function wireE2ee(s: HomeserverServices, routers: { client: Router; feder
   registerRoomKeys(routers.client, s, e2ee);
   s.sync.addContributor(new E2eeSyncContributor({ keys: e2ee.keys, deviceLists: e2ee.deviceLists, toDevice: e2ee.toDevice, store: e2ee.store }));
 
-  s.accounts.onDeviceAdded((userId) => void e2ee.deviceLists.deviceChanged(userId).catch(failed('device-list update for a new device')));
+  // In the same write as the new device: a room-mate's next sync after the login sees the change.
+  s.accounts.onDeviceAddedInTx((tx, userId) => e2ee.deviceLists.markChanged(tx, [userId]));
   s.accounts.onDeviceDeleted((userId, deviceId) => void e2ee.keys.deviceDeleted(userId, deviceId).catch(failed('removing a deleted device\'s keys')));
-  s.persister.onPersisted((e) => {
-    if (e.pdu.type !== 'm.room.member' || e.pdu.state_key === undefined) return;
-    const joined = e.pdu.content['membership'] === 'join';
-    if (joined === (e.prevMembership === 'join')) return; // profile changes and invites/leaves of non-members
-    void e2ee.deviceLists.membershipChanged(e.pdu.room_id, e.pdu.state_key, joined).catch(failed('device-list update for a membership change'));
-  });
-  // TODO(federation): accept m.device_list_update / m.direct_to_device EDUs and answer
-  // /user/keys/query, /user/keys/claim and /user/devices on routers.federation.
+  // A renamed device changes what other users see of the device list. AccountsService has no rename
+  // hook yet; this picks it up once it has one.
+  const renames = (s.accounts as { onDeviceRenamed?: (fn: (userId: string, deviceId: string) => void) => void }).onDeviceRenamed;
+  renames?.call(s.accounts, (userId) => void e2ee.deviceLists.deviceChanged(userId).catch(failed('device-list update for a renamed device')));
+  // Users of other servers: keys/query and keys/claim forwarded, device lists and to-device over
+  // EDUs (the federation routes themselves are in api/federation/user-keys.ts).
+  wireE2eeFederation(s, e2ee);
 }
