@@ -10,6 +10,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration tests start real processes; two files at a time keeps the 2-core machine responsive.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './tests/helpers/summary-reporter.ts'],
   },
 });

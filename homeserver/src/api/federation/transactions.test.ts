@@ -22,15 +22,29 @@ function pdu(roomId: string, body: string): Pdu {
 }
 const idOf = (p: Pdu): string => computeEventId(p, '10');
 
+type OnePdu = (origin: string, raw: unknown) => Promise<{ eventId: string; rejected: string | null }>;
+/** Adapts a per-PDU stand-in to the receiver's one-room-at-a-time batch interface. */
+const perPdu = (one: OnePdu): IncomingTransactionsOptions['receivePdus'] => async (origin, raws) => {
+  const out: ({ eventId: string; rejected: string | null } | { error: string })[] = [];
+  for (const raw of raws) {
+    try {
+      out.push(await one(origin, raw));
+    } catch (e) {
+      out.push({ error: (e as Error).message });
+    }
+  }
+  return out;
+};
+
 function receiver(over: Partial<IncomingTransactionsOptions> = {}): IncomingTransactions {
   return new IncomingTransactions({
     db, store: new FederationQueueStore(db), now: () => Date.now(), logger,
-    receivePdu: async (origin, raw) => {
+    receivePdus: perPdu(async (origin, raw) => {
       const p = raw as Pdu;
       received.push({ origin, body: String(p.content['body']) });
       if (p.content['body'] === 'refuse') throw new Error('signature check failed: no key');
       return { eventId: idOf(p), rejected: p.content['body'] === 'reject' ? 'not allowed by auth events' : null };
-    },
+    }),
     roomVersion: (roomId) => (roomId.startsWith('!known') || roomId.startsWith('!acl') ? '10' : null),
     aclAllows: (roomId) => !roomId.startsWith('!acl'),
     processEdus: async (origin, edus) => { edusSeen.push({ origin, edus }); },
@@ -87,11 +101,11 @@ describe('incoming transactions', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => { release = resolve; });
     const r = receiver({
-      receivePdu: async (origin, raw) => {
+      receivePdus: perPdu(async (origin, raw) => {
         received.push({ origin, body: 'x' });
         await gate;
         return { eventId: idOf(raw as Pdu), rejected: null };
-      },
+      }),
     });
     const body = { pdus: [pdu('!known:b.example', 'slow')] };
     const a = r.handle('b.example', 't1', body);
@@ -135,14 +149,14 @@ describe('incoming transactions', () => {
     let releaseFirst!: () => void;
     const firstGate = new Promise<void>((resolve) => { releaseFirst = resolve; });
     const r = receiver({
-      receivePdu: async (_origin, raw) => {
+      receivePdus: perPdu(async (_origin, raw) => {
         const p = raw as Pdu;
         const body = String(p.content['body']);
         if (body === 'r1-first') await firstGate;
         order.push(body);
         if (body === 'r2-only') releaseFirst();
         return { eventId: idOf(p), rejected: null };
-      },
+      }),
     });
     await r.handle('b.example', 't1', { pdus: [pdu('!known1:b.example', 'r1-first'), pdu('!known1:b.example', 'r1-second'), pdu('!known2:b.example', 'r2-only')] });
     expect(order).toEqual(['r2-only', 'r1-first', 'r1-second']);
@@ -153,12 +167,12 @@ describe('incoming transactions', () => {
     let releaseFirst!: () => void;
     const firstGate = new Promise<void>((resolve) => { releaseFirst = resolve; });
     const r = receiver({
-      receivePdu: async (_origin, raw) => {
+      receivePdus: perPdu(async (_origin, raw) => {
         const body = String((raw as Pdu).content['body']);
         if (body === 'txn1') await firstGate;
         order.push(body);
         return { eventId: idOf(raw as Pdu), rejected: null };
-      },
+      }),
     });
     const one = r.handle('b.example', 't1', { pdus: [pdu('!known1:b.example', 'txn1')] });
     const two = r.handle('b.example', 't2', { pdus: [pdu('!known2:b.example', 'txn2')] });

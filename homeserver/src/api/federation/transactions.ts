@@ -28,7 +28,8 @@ export interface IncomingTransactionsOptions {
   now: () => number;
   logger: Logger;
   /** The room layer: checks and places one PDU; throws with the reason it was refused. */
-  receivePdu: (origin: string, pdu: unknown) => Promise<{ eventId: string; rejected: string | null }>;
+  /** Places one room's PDUs in order; one result per PDU. */
+  receivePdus: (origin: string, pdus: unknown[]) => Promise<({ eventId: string; rejected: string | null } | { error: string })[]>;
   /** The version of a room we hold, or null when we do not hold it. */
   roomVersion: (roomId: string) => RoomVersion | null;
   aclAllows: (roomId: string, origin: string) => boolean;
@@ -108,14 +109,14 @@ export class IncomingTransactions {
       list.push({ eventId, raw });
     }
     await Promise.all([...byRoom.values()].map(async (list) => {
-      for (const { eventId, raw } of list) {
-        try {
-          const r = await this.o.receivePdu(origin, raw);
-          results[eventId] = r.rejected !== null && r.rejected !== 'soft-failed' ? { error: `rejected: ${r.rejected}` } : {};
-        } catch (e) {
-          results[eventId] = { error: (e as Error).message };
-        }
-      }
+      // One room's PDUs in order, committed together.
+      const outcomes = await this.o.receivePdus(origin, list.map((x) => x.raw));
+      list.forEach(({ eventId }, i) => {
+        const r = outcomes[i];
+        if (!r) results[eventId] = { error: 'not processed' };
+        else if ('error' in r) results[eventId] = { error: r.error };
+        else results[eventId] = r.rejected !== null && r.rejected !== 'soft-failed' ? { error: `rejected: ${r.rejected}` } : {};
+      });
     }));
     await this.o.processEdus(origin, edus);
     const response: TransactionResponse = { pdus: results };
@@ -169,7 +170,7 @@ export function incomingTransactionsOf(s: HomeserverServices): IncomingTransacti
   });
   it = new IncomingTransactions({
     db: s.db, store, now: () => s.clock.now(), logger,
-    receivePdu: (origin, pdu) => rooms.remoteEvents.receive(origin, pdu),
+    receivePdus: (origin, pdus) => rooms.remoteEvents.receiveBatch(origin, pdus),
     roomVersion, aclAllows,
     processEdus: (origin, list) => edus.process(origin, list),
   });
