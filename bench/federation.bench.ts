@@ -1,43 +1,15 @@
 // Federation benchmark between two real homeserver processes on loopback HTTPS: cross-server send →
 // decrypted by the other client, one-direction throughput with durable commits on both ends, and
 // the time for a user on B to join a room on A that has 500 members. Writes bench/results/federation.json.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { request, Agent } from 'node:http';
 import { startFederatedPair, type FederatedPair } from '../tests/helpers/federated-pair.ts';
-import type { RegisteredUser, TestHomeserver } from '../tests/helpers/homeserver.ts';
 import { ENCRYPTION_STATE, newClient, sdk, waitFor } from '../tests/helpers/client.ts';
+import { agent, benchConfig, httpJson, registerMany } from './harness.ts';
 import { median, percentile, report, round, type Figure } from './stats.ts';
 
 const quick = process.argv.includes('--quick');
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 
-function httpJson(hs: TestHomeserver, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ host: '127.0.0.1', port: hs.clientPort, method, path, agent, headers: { Authorization: `Bearer ${token}`, ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown> }));
-    });
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
 
-function benchConfig(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'peerline-fbench-')), 'homeserver.yaml');
-  writeFileSync(file, 'rc_message: { per_second: 100000, burst_count: 100000 }\nrc_login: { per_second: 100000, burst_count: 100000 }\nrc_registration: { per_second: 100000, burst_count: 100000 }\n');
-  return file;
-}
 
-async function registerMany(hs: TestHomeserver, prefix: string, n: number): Promise<RegisteredUser[]> {
-  const out: RegisteredUser[] = [];
-  for (let i = 0; i < n; i += 4) out.push(...(await Promise.all(Array.from({ length: Math.min(4, n - i) }, (_, j) => hs.registerUser(`${prefix}${i + j}`)))));
-  return out;
-}
 
 async function crossServerLatency(pair: FederatedPair): Promise<number[]> {
   const [student] = await registerMany(pair.a, 'student', 1);

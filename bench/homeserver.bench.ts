@@ -1,47 +1,16 @@
 // Homeserver benchmark: cold start, durable ingest from 50 concurrent senders, send → decrypted by
 // another real client, and 1,000 long-polling /sync connections (memory and wake-up latency).
 // Everything runs against real homeserver processes on loopback; figures go to bench/results/homeserver.json.
-import { request, Agent } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startHomeserver, type RegisteredUser, type TestHomeserver } from '../tests/helpers/homeserver.ts';
+import { rmSync } from 'node:fs';
+import { startHomeserver, type RegisteredUser } from '../tests/helpers/homeserver.ts';
 import { ENCRYPTION_STATE, newClient, sdk, waitFor } from '../tests/helpers/client.ts';
+import { agent, benchConfig, httpJson, registerMany } from './harness.ts';
 import { median, percentile, report, round, rssMb, type Figure } from './stats.ts';
 
 const quick = process.argv.includes('--quick');
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 
-function httpJson(hs: TestHomeserver, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ host: '127.0.0.1', port: hs.clientPort, method, path, agent, headers: { Authorization: `Bearer ${token}`, ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown> }));
-    });
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
 
-async function registerMany(hs: TestHomeserver, prefix: string, n: number): Promise<RegisteredUser[]> {
-  const out: RegisteredUser[] = [];
-  // Four at a time: password hashing runs on libuv's four worker threads, so more would only queue.
-  for (let i = 0; i < n; i += 4) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(4, n - i) }, (_, j) => hs.registerUser(`${prefix}${i + j}`)))));
-  }
-  return out;
-}
 
-function benchConfig(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'peerline-bench-cfg-'));
-  const file = join(dir, 'homeserver.yaml');
-  // Benchmarks measure the server, not its rate limiter.
-  writeFileSync(file, 'rc_message: { per_second: 100000, burst_count: 100000 }\nrc_login: { per_second: 100000, burst_count: 100000 }\nrc_registration: { per_second: 100000, burst_count: 100000 }\n');
-  return file;
-}
 
 async function coldStart(): Promise<number[]> {
   const times: number[] = [];
