@@ -98,6 +98,8 @@ export async function handleRequest(opts: HttpServerOptions, req: IncomingMessag
       if (found.allowed.length > 0) {
         throw new MatrixError(405, 'M_UNRECOGNIZED', `method ${method} is not allowed on ${path}`);
       }
+      // Logged so that a client relying on an endpoint we lack shows up in tests and operations.
+      opts.logger.warn('unrecognized endpoint', { requestId, method, route: path.replace(/\/(\$|!|@|#)[^/]*/g, '/$1…') });
       throw unrecognized(`unrecognized request: ${method} ${path}`);
     }
     const { spec, params } = found;
