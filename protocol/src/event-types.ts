@@ -1,0 +1,158 @@
+// Peerline's custom Matrix event types (namespaced org.peerline.) and the schema of each content.
+// Everything a standard client should show stays an m.room.message; these carry what only Peerline
+// clients and the bridge act on.
+//
+// Encryption decides what may go where: state events are never encrypted in Matrix, so the session
+// state event holds metadata only and rejects unknown keys (nothing can ride along into room state by
+// mistake). The other three are sent as timeline events in encrypted rooms, so only members' devices
+// see them; they accept unknown keys so that older clients tolerate fields newer ones add.
+
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import {
+  EscalationSeveritySchema,
+  RandomIdSchema,
+  MatrixServerNameSchema,
+  Sha256Base64Schema,
+  TimestampMsSchema,
+} from './common-schemas.ts';
+import { validate } from './validation.ts';
+import type { Validation } from './validation.ts';
+
+/** State event (state_key "") describing a Peerline room: who it serves and why, never content. */
+export const SESSION_EVENT_TYPE = 'org.peerline.session';
+/** Encrypted in-room event: a supporter suggests bringing a counsellor in; only the student acts. */
+export const ESCALATION_SUGGESTION_EVENT_TYPE = 'org.peerline.escalation.suggestion';
+/** Encrypted event in the escalation room pointing at the consent receipt that allowed it. */
+export const CONSENT_RECEIPT_EVENT_TYPE = 'org.peerline.consent.receipt';
+/** Encrypted in-room event: a follow-up check-in offered at a proposed time, then accepted or declined. */
+export const CHECKIN_EVENT_TYPE = 'org.peerline.checkin';
+
+/** The state key of the session state event: one per room. */
+export const SESSION_STATE_KEY = '';
+
+export const PEERLINE_EVENT_TYPES = [
+  SESSION_EVENT_TYPE,
+  ESCALATION_SUGGESTION_EVENT_TYPE,
+  CONSENT_RECEIPT_EVENT_TYPE,
+  CHECKIN_EVENT_TYPE,
+] as const;
+export type PeerlineEventType = (typeof PEERLINE_EVENT_TYPES)[number];
+
+export function isPeerlineEventType(type: string): type is PeerlineEventType {
+  return (PEERLINE_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+// ---- org.peerline.session -------------------------------------------------------------------------
+
+export const SessionKindSchema = Type.Union([Type.Literal('peer'), Type.Literal('group'), Type.Literal('escalation')], {
+  description: 'the kind of room: peer (one student, one supporter), group, or escalation (with a counsellor)',
+});
+export type SessionKind = Static<typeof SessionKindSchema>;
+
+export const SessionContentSchema = Type.Object(
+  {
+    request_id: Type.String({
+      pattern: '^[\\x21-\\x7E]{1,255}$',
+      description: 'the id of the support request (or group) this room serves: 1–255 printable ASCII characters, no spaces',
+    }),
+    // A policy topic id, not the student's words: this event is readable by every server in the room.
+    topic: Type.String({
+      pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
+      description: 'a topic id from the institution policy, such as exam-stress',
+    }),
+    institutions: Type.Array(MatrixServerNameSchema, {
+      minItems: 1,
+      maxItems: 64,
+      uniqueItems: true,
+      description: 'the server names of the institutions taking part',
+    }),
+    created_ts: TimestampMsSchema,
+    kind: SessionKindSchema,
+  },
+  { additionalProperties: false, title: 'org.peerline.session content', description: 'Metadata of a Peerline room; never message content.' },
+);
+export type SessionContent = Static<typeof SessionContentSchema>;
+
+// ---- org.peerline.escalation.suggestion -----------------------------------------------------------
+
+export const ESCALATION_REASONS = [
+  'suicide_risk',
+  'self_harm_risk',
+  'harm_to_others',
+  'abuse_disclosure',
+  'safeguarding_concern',
+  'medical_concern',
+  'beyond_peer_support',
+  'other',
+] as const;
+export type EscalationReason = (typeof ESCALATION_REASONS)[number];
+
+export const EscalationReasonSchema = Type.Union(
+  ESCALATION_REASONS.map((r) => Type.Literal(r)),
+  { description: 'an escalation reason code' },
+);
+
+export const EscalationSuggestionContentSchema = Type.Object(
+  {
+    reason: EscalationReasonSchema,
+    text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'a note to the student of 1–2000 characters' })),
+    suggested_severity: EscalationSeveritySchema,
+  },
+  { title: 'org.peerline.escalation.suggestion content', description: 'A supporter suggests, never forces, bringing a counsellor in.' },
+);
+export type EscalationSuggestionContent = Static<typeof EscalationSuggestionContentSchema>;
+
+// ---- org.peerline.consent.receipt -----------------------------------------------------------------
+
+export const ConsentReceiptReferenceContentSchema = Type.Object(
+  {
+    receipt_id: RandomIdSchema,
+    receipt_sha256: { ...Sha256Base64Schema, description: 'receiptHash() of the signed receipt: SHA-256 of its canonical JSON, unpadded base64' },
+  },
+  { title: 'org.peerline.consent.receipt content', description: 'Points at the consent receipt that allowed this escalation room.' },
+);
+export type ConsentReceiptReferenceContent = Static<typeof ConsentReceiptReferenceContentSchema>;
+
+// ---- org.peerline.checkin -------------------------------------------------------------------------
+
+export const CHECKIN_ACTIONS = ['offer', 'accept', 'decline'] as const;
+
+export const CheckInActionSchema = Type.Union([Type.Literal('offer'), Type.Literal('accept'), Type.Literal('decline')], {
+  description: 'offer (supporter proposes), accept or decline (student answers)',
+});
+
+export const CheckInContentSchema = Type.Object(
+  {
+    // Chosen at random by the offer and repeated by the answer, which pairs them.
+    checkin_id: RandomIdSchema,
+    action: CheckInActionSchema,
+    proposed_ts: { ...TimestampMsSchema, description: 'the proposed check-in time in milliseconds since the Unix epoch' },
+  },
+  { title: 'org.peerline.checkin content', description: 'A follow-up check-in offer or the answer to one.' },
+);
+export type CheckInContent = Static<typeof CheckInContentSchema>;
+
+// ---- lookup by type -------------------------------------------------------------------------------
+
+export const PEERLINE_EVENT_CONTENT_SCHEMAS = {
+  [SESSION_EVENT_TYPE]: SessionContentSchema,
+  [ESCALATION_SUGGESTION_EVENT_TYPE]: EscalationSuggestionContentSchema,
+  [CONSENT_RECEIPT_EVENT_TYPE]: ConsentReceiptReferenceContentSchema,
+  [CHECKIN_EVENT_TYPE]: CheckInContentSchema,
+} as const;
+
+export interface PeerlineEventContentMap {
+  [SESSION_EVENT_TYPE]: SessionContent;
+  [ESCALATION_SUGGESTION_EVENT_TYPE]: EscalationSuggestionContent;
+  [CONSENT_RECEIPT_EVENT_TYPE]: ConsentReceiptReferenceContent;
+  [CHECKIN_EVENT_TYPE]: CheckInContent;
+}
+
+/** Validates the content of a Peerline event (e.g. after decryption) against its type's schema. */
+export function validatePeerlineEventContent<T extends PeerlineEventType>(
+  type: T,
+  content: unknown,
+): Validation<PeerlineEventContentMap[T]> {
+  return validate(PEERLINE_EVENT_CONTENT_SCHEMAS[type], content) as Validation<PeerlineEventContentMap[T]>;
+}
