@@ -2,9 +2,11 @@
 // Add a domain's list here once; never reorder or rename released migrations.
 import type { Migration } from './database.ts';
 import { coreMigrations } from './schema.ts';
+import { streamsMigrations } from './streams-store.ts';
 
 export const allMigrations: Migration[] = [
   ...coreMigrations,
+  ...streamsMigrations,
 ];
 
 /** Tables with a `stream_pos` column drawn from the shared StreamCounter. */

@@ -1,5 +1,22 @@
-// SQL for receipts, account data and filters: the small per-user streams /sync reads.
-import type { Database } from './database.ts';
+// SQL for receipts, account data and filters: the small per-user streams /sync reads; and which
+// rooms a user forgot.
+import type { Database, Migration } from './database.ts';
+
+/**
+ * A forgotten room is recorded with the membership event that was forgotten: any later membership
+ * (a new invite, a rejoin) makes the room remembered again without a write of its own.
+ */
+export const streamsMigrations: Migration[] = [{
+  name: 'streams/001-forgotten-rooms',
+  sql: `
+    CREATE TABLE forgotten_rooms (
+      user_id TEXT NOT NULL,
+      room_id TEXT NOT NULL,
+      membership_event_id TEXT NOT NULL,
+      PRIMARY KEY (user_id, room_id)
+    );
+  `,
+}];
 
 export interface ReceiptRow {
   room_id: string;
@@ -76,5 +93,19 @@ export class StreamsStore {
 
   filter(userId: string, filterId: number): string | undefined {
     return this.db.get<{ json: string }>('SELECT json FROM filters WHERE user_id = ? AND filter_id = ?', userId, filterId)?.json;
+  }
+
+  /** Records that `userId` forgot the room as of their membership event `membershipEventId`. */
+  forgetRoom(userId: string, roomId: string, membershipEventId: string): void {
+    this.db.run(
+      `INSERT INTO forgotten_rooms (user_id, room_id, membership_event_id) VALUES (?, ?, ?)
+       ON CONFLICT (user_id, room_id) DO UPDATE SET membership_event_id = excluded.membership_event_id`,
+      userId, roomId, membershipEventId,
+    );
+  }
+
+  /** Whether the user forgot the room and has not had another membership event there since. */
+  isForgotten(userId: string, roomId: string, currentMembershipEventId: string): boolean {
+    return this.db.get('SELECT 1 AS x FROM forgotten_rooms WHERE user_id = ? AND room_id = ? AND membership_event_id = ?', userId, roomId, currentMembershipEventId) !== undefined;
   }
 }

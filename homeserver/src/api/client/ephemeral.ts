@@ -36,13 +36,18 @@ export function register(router: Router, s: HomeserverServices): void {
       const type = ctx.params['receiptType']!;
       if (!RECEIPT_TYPES.has(type)) throw invalidParam(`receipt type '${type}' is not one of m.read, m.read.private, m.fully_read`);
       const body = ctx.body === undefined ? {} : requireObject(ctx.body, 'request body');
-      const threadId = optString(body, 'thread_id') ?? '';
+      // Spec: `main` and a thread root are threaded receipts, kept apart from the unthreaded one
+      // (stored as ''); an empty, non-string or m.fully_read thread_id is M_INVALID_PARAM.
+      const rawThread = body['thread_id'];
+      if (rawThread !== undefined && (typeof rawThread !== 'string' || rawThread === '')) throw invalidParam("'thread_id' must be a non-empty string");
+      if (rawThread !== undefined && type === 'm.fully_read') throw invalidParam("'thread_id' cannot be given for m.fully_read");
+      const threadId = rawThread ?? '';
       s.rooms.requireJoined(roomId, ctx.auth.userId);
       eventInRoom(roomId, ctx.params['eventId']!);
       if (type === 'm.fully_read') {
         await s.userStreams.setAccountData(ctx.auth.userId, roomId, 'm.fully_read', { event_id: ctx.params['eventId']! });
       } else {
-        await s.userStreams.setReceipt(roomId, ctx.auth.userId, type, ctx.params['eventId']!, threadId === 'main' ? '' : threadId);
+        await s.userStreams.setReceipt(roomId, ctx.auth.userId, type, ctx.params['eventId']!, threadId);
       }
       return {};
     },

@@ -10,8 +10,12 @@ import { formatSyncToken, parseSyncToken } from '../../services/sync/sync.ts';
 import { parseSyncFilter, passesEventFilter } from '../../services/sync/sync-filter.ts';
 import { getAppserviceHooks } from '../../services/appservice/hooks.ts';
 import type { EventRow } from '../../storage/events-store.ts';
+import { scopedTxnId } from '../../services/rooms/rooms.ts';
 
 type Ctx = RequestContext & { auth: Auth };
+
+/** Pages of history one /messages request reads at most to fill its limit. */
+const MESSAGES_SCAN_ROUNDS = 10;
 
 export function register(router: Router, s: HomeserverServices): void {
   const roomIdParam = (ctx: Ctx): string => {
@@ -24,10 +28,18 @@ export function register(router: Router, s: HomeserverServices): void {
     return s.rooms.canSee(ctx.auth.userId, row, membership);
   };
   const requireCanRead = (ctx: Ctx, roomId: string): void => {
-    const m = s.rooms.membershipOf(roomId, ctx.auth.userId);
-    if (m === 'join') return;
-    if (m === 'leave' || m === 'ban') return; // may read up to when they left (visibility checks per event)
+    const m = s.eventsStore.membership(roomId, ctx.auth.userId);
+    if (m?.membership === 'join') return;
+    // May read up to when they left (visibility checks per event), until they forget the room.
+    if ((m?.membership === 'leave' || m?.membership === 'ban') && !s.streamsStore.isForgotten(ctx.auth.userId, roomId, m.event_id)) return;
     throw forbidden(`user ${ctx.auth.userId} is not in room ${roomId}`);
+  };
+  /** The state the user may read (current, or as they left: spec GET /state), or 403. */
+  const readableState = (ctx: Ctx, roomId: string, atPos?: number): Map<string, string> => {
+    requireCanRead(ctx, roomId);
+    const state = s.rooms.stateVisibleTo(roomId, ctx.auth.userId, atPos);
+    if (!state) throw forbidden(`user ${ctx.auth.userId} is not in room ${roomId}`);
+    return state;
   };
   const resolveRoom = (idOrAlias: string): string => {
     if (isValidRoomId(idOrAlias)) return idOrAlias;
@@ -123,9 +135,11 @@ export function register(router: Router, s: HomeserverServices): void {
   /** POST /_matrix/client/v3/rooms/{roomId}/forget */
   router.add({
     method: 'POST', path: '/_matrix/client/v3/rooms/:roomId/forget', auth: 'required',
-    handler: (ctx) => {
-      const m = s.rooms.membershipOf(roomIdParam(ctx), ctx.auth.userId);
-      if (m === 'join' || m === 'invite' || m === 'knock') throw new MatrixError(400, 'M_UNKNOWN', 'you must leave the room before forgetting it');
+    handler: async (ctx) => {
+      const roomId = roomIdParam(ctx);
+      const m = s.eventsStore.membership(roomId, ctx.auth.userId);
+      if (m?.membership === 'join' || m?.membership === 'invite' || m?.membership === 'knock') throw new MatrixError(400, 'M_UNKNOWN', 'you must leave the room before forgetting it');
+      if (m) await s.db.write(() => s.streamsStore.forgetRoom(ctx.auth.userId, roomId, m.event_id));
       return {};
     },
   });
@@ -144,7 +158,7 @@ export function register(router: Router, s: HomeserverServices): void {
       const content = requireObject(ctx.body, 'event content');
       const type = ctx.params['eventType']!;
       if (type.length > 255) throw badJson('event type is longer than 255 characters');
-      const txn = { user: ctx.auth.userId, device: ctx.auth.deviceId ?? '', id: ctx.params['txnId']! };
+      const txn = { user: ctx.auth.userId, device: ctx.auth.deviceId ?? '', id: scopedTxnId(['send', roomId, type], ctx.params['txnId']!) };
       const existing = s.eventsStore.eventIdForTxn(txn.user, txn.device, txn.id);
       if (existing) return { event_id: existing };
       s.rooms.requireJoined(roomId, ctx.auth.userId);
@@ -162,7 +176,7 @@ export function register(router: Router, s: HomeserverServices): void {
       const body = requireObject(ctx.body, 'request body');
       const reason = optString(body, 'reason');
       const target = ctx.params['eventId']!;
-      const txn = { user: ctx.auth.userId, device: ctx.auth.deviceId ?? '', id: `redact:${ctx.params['txnId']!}` };
+      const txn = { user: ctx.auth.userId, device: ctx.auth.deviceId ?? '', id: scopedTxnId(['redact', roomId, target], ctx.params['txnId']!) };
       const existing = s.eventsStore.eventIdForTxn(txn.user, txn.device, txn.id);
       if (existing) return { event_id: existing };
       s.rooms.requireJoined(roomId, ctx.auth.userId);
@@ -183,14 +197,26 @@ export function register(router: Router, s: HomeserverServices): void {
     const stateKey = ctx.params['stateKey'] ?? '';
     s.rooms.requireJoined(roomId, ctx.auth.userId);
     if (type === 'm.room.member') {
-      // Membership through the state API: only changes to one's own join event (profile) are allowed here.
-      if (stateKey !== ctx.auth.userId || content['membership'] !== 'join') throw forbidden('use the membership endpoints to change membership');
+      // Membership through the state API gets what the membership endpoints do (as in Synapse):
+      // invites go through the invite path (remote users, profile fields); the auth rules judge the rest.
+      if (!isValidUserId(stateKey)) throw badJson(`state key '${stateKey}' of an m.room.member event must be a user id`);
+      const membership = content['membership'];
+      if (membership === 'invite') {
+        const reason = typeof content['reason'] === 'string' ? content['reason'] : undefined;
+        await s.rooms.invite(roomId, ctx.auth.userId, stateKey, reason, content['is_direct'] === true);
+        return { event_id: s.rooms.currentState(roomId).get(`m.room.member\u0000${stateKey}`) };
+      }
+      if (membership !== 'join' && membership !== 'leave' && membership !== 'ban') throw badJson("'membership' must be invite, join, leave or ban");
+      if (membership === 'join' && stateKey !== ctx.auth.userId) throw forbidden('only the user themself can join');
       const eventId = await s.persister.send({ roomId, type, sender: ctx.auth.userId, stateKey, content });
       return { event_id: eventId };
     }
     if (type === 'm.room.canonical_alias') {
+      // Spec: aliases already in the current event are not validated again (they may since have been deleted).
+      const current = s.rooms.stateEvent(roomId, type, stateKey)?.content;
+      const present = new Set([current?.['alias'], ...(Array.isArray(current?.['alt_aliases']) ? current['alt_aliases'] : [])]);
       for (const a of [content['alias'], ...(Array.isArray(content['alt_aliases']) ? content['alt_aliases'] : [])]) {
-        if (a === undefined || a === null) continue;
+        if (a === undefined || a === null || present.has(a)) continue;
         if (typeof a !== 'string' || !isValidRoomAlias(a)) throw new MatrixError(400, 'M_INVALID_PARAM', `'${String(a)}' is not a valid room alias`);
         const known = s.eventsStore.getAlias(a);
         if (!known || known.room_id !== roomId) throw new MatrixError(400, 'M_BAD_ALIAS', `room alias ${a} does not point to this room`);
@@ -207,15 +233,13 @@ export function register(router: Router, s: HomeserverServices): void {
     method: 'GET', path: '/_matrix/client/v3/rooms/:roomId/state/:eventType/:stateKey?', auth: 'required',
     handler: (ctx) => {
       const roomId = roomIdParam(ctx);
-      const m = s.rooms.membershipOf(roomId, ctx.auth.userId);
-      if (m !== 'join') throw forbidden(`user ${ctx.auth.userId} is not joined to room ${roomId}`);
-      const ev = s.rooms.stateEvent(roomId, ctx.params['eventType']!, ctx.params['stateKey'] ?? '');
-      if (!ev) throw notFound(`no ${ctx.params['eventType']} state with key '${ctx.params['stateKey'] ?? ''}' in room ${roomId}`);
-      if (ctx.query.get('format') === 'event') {
-        const id = s.rooms.currentState(roomId).get(`${ev.type}\u0000${ev.state_key ?? ''}`)!;
-        return s.rooms.toClientEvent(s.rooms.eventRow(id)!);
-      }
-      return ev.content;
+      const type = ctx.params['eventType']!;
+      const stateKey = ctx.params['stateKey'] ?? '';
+      const id = readableState(ctx, roomId).get(`${type}\u0000${stateKey}`);
+      const row = id ? s.rooms.eventRow(id) : undefined;
+      if (!row) throw notFound(`no ${type} state with key '${stateKey}' in room ${roomId}`);
+      const ev = s.rooms.toClientEvent(row);
+      return ctx.query.get('format') === 'event' ? ev : ev.content;
     },
   });
 
@@ -224,8 +248,7 @@ export function register(router: Router, s: HomeserverServices): void {
     method: 'GET', path: '/_matrix/client/v3/rooms/:roomId/state', auth: 'required',
     handler: (ctx) => {
       const roomId = roomIdParam(ctx);
-      s.rooms.requireJoined(roomId, ctx.auth.userId);
-      return [...s.rooms.currentState(roomId).values()].map((id) => s.rooms.toClientEvent(s.rooms.eventRow(id)!));
+      return [...readableState(ctx, roomId).values()].map((id) => s.rooms.toClientEvent(s.rooms.eventRow(id)!));
     },
   });
 
@@ -235,15 +258,15 @@ export function register(router: Router, s: HomeserverServices): void {
     handler: (ctx) => {
       const roomId = roomIdParam(ctx);
       const row = s.rooms.eventRow(ctx.params['eventId']!);
-      if (!row || row.room_id !== roomId || !visibleRow(ctx, row)) throw notFound(`event ${ctx.params['eventId']} not found`);
+      const m = s.eventsStore.membership(roomId, ctx.auth.userId);
+      const forgotten = !!m && m.membership !== 'join' && s.streamsStore.isForgotten(ctx.auth.userId, roomId, m.event_id);
+      if (!row || row.room_id !== roomId || forgotten || !visibleRow(ctx, row)) throw notFound(`event ${ctx.params['eventId']} not found`);
       return s.rooms.toClientEvent(row, ctx.auth);
     },
   });
 
-  const membersOf = (ctx: Ctx, roomId: string): EventRow[] => {
-    requireCanRead(ctx, roomId);
-    return [...s.rooms.currentState(roomId).entries()].filter(([k]) => k.startsWith('m.room.member\u0000')).map(([, id]) => s.rooms.eventRow(id)!);
-  };
+  const membersOf = (ctx: Ctx, roomId: string, atPos?: number): EventRow[] =>
+    [...readableState(ctx, roomId, atPos).entries()].filter(([k]) => k.startsWith('m.room.member\u0000')).map(([, id]) => s.rooms.eventRow(id)!);
 
   /** GET /_matrix/client/v3/rooms/{roomId}/members */
   router.add({
@@ -252,9 +275,12 @@ export function register(router: Router, s: HomeserverServices): void {
       const roomId = roomIdParam(ctx);
       const only = ctx.query.get('membership');
       const not = ctx.query.get('not_membership');
-      const chunk = membersOf(ctx, roomId)
+      const at = ctx.query.get('at');
+      // Spec: given together, the two parameters are an 'or': membership is `only` or is not `not`.
+      const matches = (m: unknown): boolean => (only && not ? m === only || m !== not : (!only || m === only) && (!not || m !== not));
+      const chunk = membersOf(ctx, roomId, at ? parseSyncToken(at).pos : undefined)
         .map((r) => s.rooms.toClientEvent(r))
-        .filter((e) => (!only || e.content['membership'] === only) && (!not || e.content['membership'] !== not));
+        .filter((e) => matches(e.content['membership']));
       return { chunk };
     },
   });
@@ -320,16 +346,32 @@ export function register(router: Router, s: HomeserverServices): void {
       let from = fromRaw ? parseSyncToken(fromRaw).pos : dir === 'b' ? ceiling : -Infinity;
       if (dir === 'b') from = Math.min(from, ceiling);
       const to = toRaw ? parseSyncToken(toRaw).pos : dir === 'b' ? -Infinity : ceiling;
-      const rows = dir === 'b'
-        ? s.eventsStore.roomEventsBackward(roomId, from, to, limit)
-        : s.eventsStore.roomEventsForward(roomId, from, Math.min(to, ceiling), limit);
-      const chunkRows = rows.filter((r) => passesEventFilter(filter, r.type, r.sender) && visibleRow(ctx, r));
-      const last = rows[rows.length - 1];
+      // Events the filter (or history visibility) hides do not count against `limit`: read on, a
+      // bounded number of pages, until `limit` events pass (Synapse filters in its query).
+      const chunkRows: EventRow[] = [];
+      let cursor = from;
+      let exhausted = false;
+      for (let round = 0; round < MESSAGES_SCAN_ROUNDS && !exhausted && chunkRows.length < limit; round++) {
+        const n = round === 0 ? limit : Math.max(limit - chunkRows.length, 100);
+        const rows = dir === 'b'
+          ? s.eventsStore.roomEventsBackward(roomId, cursor, to, n)
+          : s.eventsStore.roomEventsForward(roomId, cursor, Math.min(to, ceiling), n);
+        exhausted = rows.length < n;
+        for (const r of rows) {
+          cursor = dir === 'b' ? r.stream_pos - 1 : r.stream_pos;
+          if (passesEventFilter(filter, r.type, r.sender) && visibleRow(ctx, r)) chunkRows.push(r);
+          if (chunkRows.length === limit) {
+            // Stopped inside the page: what follows is still to be read.
+            if (r !== rows[rows.length - 1]) exhausted = false;
+            break;
+          }
+        }
+      }
       const body: JsonObject = {
         chunk: chunkRows.map((r) => s.rooms.toClientEvent(r, ctx.auth) as unknown as JsonObject),
         start: fromRaw ?? formatSyncToken({ pos: Number.isFinite(from) ? from : 0, typing: 0 }),
       };
-      if (rows.length === limit && last) body['end'] = formatSyncToken({ pos: dir === 'b' ? last.stream_pos - 1 : last.stream_pos, typing: 0 });
+      if (!exhausted && Number.isFinite(cursor)) body['end'] = formatSyncToken({ pos: cursor, typing: 0 });
       if (filter.lazy) body['state'] = lazyMembers(roomId, chunkRows, new Set());
       return body;
     },

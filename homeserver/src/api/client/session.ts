@@ -82,6 +82,8 @@ export function register(router: Router, s: HomeserverServices): void {
   router.add({
     method: 'GET', path: '/_matrix/client/v1/register/m.login.registration_token/validity', auth: 'none', rateLimited: true,
     handler: (ctx) => {
+      // Spec: a server that does not permit registration considers every token invalid (403).
+      if (!s.config.enable_registration) throw forbidden('registration is disabled on this server');
       const token = ctx.query.get('token');
       if (!token) throw new MatrixError(400, 'M_MISSING_PARAM', "query parameter 'token' is required");
       const row = s.usersStore.getRegistrationToken(token);

@@ -11,6 +11,7 @@ import type { EventPersister } from './event-persister.ts';
 import type { RoomCache } from './room-cache.ts';
 import type { Clock } from '../users/accounts.ts';
 import { isObject } from '../../api/validate.ts';
+import { powerLevelFor, userPowerLevel } from '../events/auth-rules.ts';
 
 export interface CreateRoomRequest {
   preset?: 'private_chat' | 'public_chat' | 'trusted_private_chat';
@@ -37,6 +38,24 @@ export interface ClientEvent {
   state_key?: string;
   redacts?: string;
   unsigned: JsonObject;
+}
+
+/**
+ * A transaction id as stored: the spec scopes a client's transaction id to its device and the request
+ * path (so reusing "t1" in another room or for another event type is a new request, as in Synapse).
+ * The marker keeps ids stored before scoping (plain strings) readable.
+ */
+const TXN_SCOPE_MARK = '\u0001';
+
+export function scopedTxnId(pathScope: string[], txnId: string): string {
+  return TXN_SCOPE_MARK + JSON.stringify([...pathScope, txnId]);
+}
+
+/** The transaction id the client sent, from a stored one. */
+export function clientTxnId(stored: string): string {
+  if (!stored.startsWith(TXN_SCOPE_MARK)) return stored;
+  const parts = JSON.parse(stored.slice(1)) as string[];
+  return parts[parts.length - 1] ?? stored;
 }
 
 /** Membership changes that need another server (installed by the federation layer). */
@@ -105,7 +124,8 @@ export class RoomsService {
           'm.room.name': 50, 'm.room.power_levels': 100, 'm.room.history_visibility': 100, 'm.room.canonical_alias': 50,
           'm.room.avatar': 50, 'm.room.tombstone': 100, 'm.room.server_acl': 100, 'm.room.encryption': 100,
         },
-        events_default: 0, state_default: 50, ban: 50, kick: 50, redact: 50, invite: 0,
+        // Synapse's presets: private rooms let any member invite, public ones need moderators.
+        events_default: 0, state_default: 50, ban: 50, kick: 50, redact: 50, invite: preset === 'public_chat' ? 50 : 0,
         historical: 100,
       };
       const override = req.power_level_content_override ?? {};
@@ -125,10 +145,16 @@ export class RoomsService {
       if (req.name !== undefined) send('m.room.name', { name: req.name }, '');
       if (req.topic !== undefined) send('m.room.topic', { topic: req.topic }, '');
       for (const u of invites) {
+        if (serverNameOf(u) !== this.serverName) continue;
         send('m.room.member', { membership: 'invite', ...(req.is_direct ? { is_direct: true } : {}), ...this.displayFields(u) }, u);
       }
       if (req.visibility === 'public') this.store.setRoomPublic(roomId, true);
     });
+    // Users of other servers are invited through their server, which countersigns the invite.
+    for (const u of invites) {
+      if (serverNameOf(u) === this.serverName) continue;
+      await this.invite(roomId, creator, u, undefined, req.is_direct ?? false);
+    }
     return { roomId };
   }
 
@@ -161,7 +187,27 @@ export class RoomsService {
     this.requireRoom(roomId);
     if (type === 'm.room.create') throw forbidden('m.room.create cannot be sent into an existing room');
     if (type === 'm.room.member' && opts.stateKey !== undefined) throw forbidden('membership is changed through the membership endpoints');
+    if (type === 'm.room.redaction' && opts.redacts !== undefined) this.checkLocalRedaction(roomId, sender, opts.redacts);
     return this.persister.send({ roomId, type, sender, content, stateKey: opts.stateKey, redacts: opts.redacts, txn: opts.txn });
+  }
+
+  /**
+   * The auth rules let any member send a redaction (from room version 3 on, the check moved to
+   * "before applying"), and the persister applies one from the target's own server. So a local user
+   * may only redact their own events, or others' with the redact power level (as Synapse checks).
+   */
+  private checkLocalRedaction(roomId: string, sender: string, targetId: string): void {
+    const target = this.store.getEvent(targetId);
+    if (!target || target.room_id !== roomId) throw notFound(`event ${targetId} is not in room ${roomId}`);
+    if (target.sender === sender) return;
+    const authState = new Map<StateKey, Pdu>();
+    for (const type of ['m.room.create', 'm.room.power_levels']) {
+      const ev = this.stateEvent(roomId, type, '');
+      if (ev) authState.set(stateKeyOf(type, ''), ev);
+    }
+    if (userPowerLevel(sender, authState, this.roomVersion(roomId)) < powerLevelFor('redact', authState)) {
+      throw forbidden(`${sender} may not redact events of other users in room ${roomId}`);
+    }
   }
 
   async join(roomId: string, userId: string, extra: JsonObject = {}, via: string[] = []): Promise<string> {
@@ -203,8 +249,11 @@ export class RoomsService {
       return;
     }
     this.requireRoom(roomId);
-    const current = this.membershipOf(roomId, userId);
-    if (current === undefined || current === 'leave') throw forbidden(`user ${userId} is not in room ${roomId}`);
+    const current = this.store.membership(roomId, userId);
+    // Leaving again after leaving changes nothing and succeeds (Synapse: a duplicate of the last
+    // event); after a kick, the user is not in the room to leave it.
+    if (current?.membership === 'leave' && this.cache.event(current.event_id)?.sender === userId) return;
+    if (current === undefined || current.membership === 'leave') throw forbidden(`user ${userId} is not in room ${roomId}`);
     await this.persister.send({ roomId, type: 'm.room.member', sender: userId, stateKey: userId, content: { membership: 'leave', ...(reason ? { reason } : {}) } });
   }
 
@@ -257,6 +306,20 @@ export class RoomsService {
   }
 
   /**
+   * The room state a user may read (spec: GET /rooms/{roomId}/state, /members): the current state
+   * while joined, the state as they left (or were banned) after leaving; undefined when they were
+   * never in the room. `atPos` (a sync/pagination position) asks for an earlier point.
+   */
+  stateVisibleTo(roomId: string, userId: string, atPos?: number): Map<StateKey, string> | undefined {
+    const m = this.store.membership(roomId, userId);
+    if (!m || (m.membership !== 'join' && m.membership !== 'leave' && m.membership !== 'ban')) return undefined;
+    const upTo = m.membership === 'join' ? atPos : Math.min(atPos ?? m.stream_pos, m.stream_pos);
+    if (upTo === undefined) return this.currentState(roomId);
+    const last = this.store.roomEventsBackward(roomId, upTo, -Infinity, 1)[0];
+    return last ? this.stateAfter(last) : new Map();
+  }
+
+  /**
    * Whether `userId` may see an event, by the history visibility and the user's membership at that
    * event (spec: "History visibility"). `shared` lets current members read history from before they
    * joined; Peerline rooms set `joined`.
@@ -287,7 +350,7 @@ export class RoomsService {
     const pdu = 'json' in row ? (this.cache.event(row.event_id) ?? (JSON.parse(row.json) as Pdu)) : row.pdu;
     const unsigned: JsonObject = { age: Math.max(0, this.clock.now() - pdu.origin_server_ts) };
     if (viewer && row.txn_id && row.txn_user === viewer.userId && (row.txn_device === (viewer.deviceId ?? ''))) {
-      unsigned['transaction_id'] = row.txn_id;
+      unsigned['transaction_id'] = clientTxnId(row.txn_id);
     }
     if (row.redacted_by) {
       const r = this.cache.event(row.redacted_by);

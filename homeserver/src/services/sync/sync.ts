@@ -41,6 +41,8 @@ export interface SyncParams {
 export type NotificationJudge = (userId: string, roomId: string) => (pdu: Pdu) => { notify: boolean; highlight: boolean };
 
 const UNREAD_SCAN = 200;
+/** Pages of history a filtered timeline reads at most to fill its limit. */
+const TIMELINE_SCAN_ROUNDS = 10;
 
 const MESSAGE_TYPES = new Set(['m.room.message', 'm.room.encrypted', 'm.sticker', 'm.call.invite', 'm.poll.start']);
 
@@ -174,7 +176,8 @@ export class SyncService {
           res.rooms.invite[m.room_id] = { invite_state: { events: this.rooms.strippedState(m.room_id, m.event_id) } };
         }
       } else if (m.membership === 'leave' || m.membership === 'ban') {
-        if ((since === null && f.includeLeave) || (since !== null && m.stream_pos > since.pos)) {
+        // A forgotten room is gone from the user's view (spec: POST /rooms/{roomId}/forget).
+        if (((since === null && f.includeLeave) || (since !== null && m.stream_pos > since.pos)) && !this.streamsStore.isForgotten(auth.userId, m.room_id, m.event_id)) {
           const section = this.leftRoom(m, since, params, viewer);
           if (section) res.rooms.leave[m.room_id] = section;
         }
@@ -192,27 +195,54 @@ export class SyncService {
       }
       if (passesEventFilter(f.accountData, row.type, undefined)) res.account_data.events.push({ type: row.type, content: JSON.parse(row.content) as JsonObject });
     }
+    if (since !== null && !params.fullState) {
+      // An incremental sync leaves out joined rooms where nothing changed (as Synapse does): a client
+      // with many rooms would otherwise get every one of them in every response.
+      for (const [roomId, room] of Object.entries(res.rooms.join)) {
+        const empty = (k: string): boolean => ((room[k] as { events?: unknown[] } | undefined)?.events?.length ?? 0) === 0;
+        if (empty('timeline') && empty('state') && empty('ephemeral') && empty('account_data')) delete res.rooms.join[roomId];
+      }
+    }
     const info = { userId: auth.userId, deviceId: auth.deviceId, since: since?.pos ?? null, upTo: now.pos };
     for (const c of this.contributors) c.contribute(info, res);
+    // Contributors add global account data (m.push_rules) without seeing the filter.
+    res.account_data.events = res.account_data.events.filter((e) => passesEventFilter(f.accountData, String(e['type']), undefined));
     return res;
   }
 
   private visibleTimeline(m: MembershipRow, from: number, to: number, limit: number, f: SyncFilter, viewerUser: string): { rows: EventRow[]; limited: boolean } {
-    // Fetch one more than needed to know whether the timeline is limited.
-    const fetched = this.events.roomEventsBetween(m.room_id, from, to, limit + 1);
-    let limited = fetched.length > limit;
-    let rows = limited ? fetched.slice(1) : fetched;
-    rows = rows.filter((r) => passesEventFilter(f.timeline, r.type, r.sender) && this.rooms.canSee(viewerUser, r, m.membership));
-    if (!limited && from > -Infinity && rows.length < fetched.length) limited = false;
-    return { rows, limited };
+    // Events the filter drops do not count against its limit (spec: the limit is on events
+    // returned; Synapse filters in its query), so with a type/sender filter older pages are read
+    // until `limit` events pass. One more than needed tells whether the timeline is limited.
+    const t = f.timeline;
+    const filtered = !!(t.types || t.not_types || t.senders || t.not_senders);
+    const out: EventRow[] = [];
+    let upper = to;
+    let limited = false;
+    for (let round = 0; round < (filtered ? TIMELINE_SCAN_ROUNDS : 1); round++) {
+      const want = round === 0 ? limit + 1 : Math.max(limit + 1, 100);
+      const page = this.events.roomEventsBetween(m.room_id, from, upper, want);
+      for (let i = page.length - 1; i >= 0 && !limited; i--) {
+        const r = page[i]!;
+        if (!passesEventFilter(t, r.type, r.sender) || !this.rooms.canSee(viewerUser, r, m.membership)) continue;
+        if (out.length === limit) limited = true;
+        else out.push(r);
+      }
+      if (limited || page.length < want) break;
+      upper = page[0]!.stream_pos - 1;
+      // Scanned as far as we go without filling the timeline: there may be more.
+      if (round === TIMELINE_SCAN_ROUNDS - 1) limited = true;
+    }
+    return { rows: out.reverse(), limited };
   }
 
   private joinedRoom(m: MembershipRow, since: SyncToken | null, now: SyncToken, params: SyncParams, viewer: { userId: string; deviceId: string | null }): JsonObject | null {
     const f = params.filter;
     const newlyJoined = since !== null && m.stream_pos > since.pos;
     const full = since === null || params.fullState || newlyJoined;
-    const from = full ? -Infinity : since.pos;
-    const hasEvents = full || this.lastRoomPos(m.room_id) > since.pos;
+    // full_state sends all the state, but the timeline still starts at `since` (spec).
+    const from = since === null || newlyJoined ? -Infinity : since.pos;
+    const hasEvents = from === -Infinity || this.lastRoomPos(m.room_id) > from;
     const { rows, limited } = hasEvents ? this.visibleTimeline(m, from, now.pos, f.timeline.limit, f, viewer.userId) : { rows: [], limited: false };
     const ephemeral: JsonObject[] = [];
     const typing = this.typing.typingIfChanged(m.room_id, since?.typing ?? null);
@@ -272,14 +302,27 @@ export class SyncService {
   }
 
   private leftRoom(m: MembershipRow, since: SyncToken | null, params: SyncParams, viewer: { userId: string; deviceId: string | null }): JsonObject | null {
-    const { rows, limited } = this.visibleTimeline(m, since?.pos ?? -Infinity, m.stream_pos, params.filter.timeline.limit, params.filter, viewer.userId);
+    const f = params.filter;
+    const { rows, limited } = this.visibleTimeline(m, since?.pos ?? -Infinity, m.stream_pos, f.timeline.limit, f, viewer.userId);
+    // Spec: the state up to the start of the timeline — all of it for an initial sync (include_leave),
+    // the changes in the gap for a limited incremental one.
+    let state: JsonObject[] = [];
+    const first = rows[0];
+    if (since === null) {
+      const leave = this.events.getEvent(m.event_id);
+      const stateMap = first ? this.rooms.stateBefore(first) : leave ? this.rooms.stateAfter(leave) : new Map<StateKey, string>();
+      state = this.stateEvents(stateMap, rows, f, viewer.userId);
+    } else if (limited && first) {
+      state = this.events.stateEventsBetween(m.room_id, since.pos, first.stream_pos - 1)
+        .filter((r) => passesEventFilter(f.state, r.type, r.sender)).map((r) => this.rooms.toClientEvent(r) as unknown as JsonObject);
+    }
     return {
       timeline: {
         events: rows.map((r) => this.rooms.toClientEvent(r, viewer) as unknown as JsonObject),
         limited,
         prev_batch: formatSyncToken({ pos: (rows[0]?.stream_pos ?? m.stream_pos) - 1, typing: 0 }),
       },
-      state: { events: [] },
+      state: { events: state },
       account_data: { events: [] },
     };
   }

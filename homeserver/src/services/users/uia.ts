@@ -21,6 +21,23 @@ export interface UiaStageChecker {
 
 const SESSION_TTL_MS = 10 * 60_000;
 
+/**
+ * The 401 UIA response. Only a failed stage carries `errcode`/`error` (spec example; Synapse):
+ * clients such as Element show any errcode in a challenge as an error before the user typed anything.
+ */
+class UiaChallenge extends MatrixError {
+  private readonly failed: boolean;
+
+  constructor(status: number, errcode: string, message: string, extra: Record<string, unknown>, failed: boolean) {
+    super(status, errcode, message, extra);
+    this.failed = failed;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return this.failed ? super.toJSON() : { ...this.extra };
+  }
+}
+
 export class UiaService {
   private readonly sessions = new Map<string, Session>();
   private readonly checker: UiaStageChecker;
@@ -48,13 +65,13 @@ export class UiaService {
       this.sessions.set(sessionId, session);
     }
     const uiaBody = (extra: Record<string, unknown> = {}): MatrixError =>
-      new MatrixError(401, (extra['errcode'] as string | undefined) ?? 'M_FORBIDDEN', (extra['error'] as string | undefined) ?? 'Additional authentication is required', {
+      new UiaChallenge(401, (extra['errcode'] as string | undefined) ?? 'M_FORBIDDEN', (extra['error'] as string | undefined) ?? 'Additional authentication is required', {
         flows: flows.map((stages) => ({ stages })),
         params,
         session: sessionId,
         completed: [...session.completed],
         ...extra,
-      });
+      }, extra['errcode'] !== undefined);
     if (auth && typeof auth['type'] === 'string') {
       const stage = auth['type'] as UiaStage;
       const allowed = flows.some((f) => f.includes(stage));
