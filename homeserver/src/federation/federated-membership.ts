@@ -68,9 +68,16 @@ export class FederatedMembership {
     return { eventId, pdu, response, version };
   }
 
+  /** Refuses at once what the allow-list forbids, naming the server (no request is made). */
+  private requireAllowed(server: string, what: string): void {
+    if (!this.fed.federation.isAllowed(server)) throw forbidden(`${what}: this server does not federate with ${server} (federation_domain_whitelist)`);
+  }
+
   /** Joins a room hosted elsewhere; tries each candidate server in turn. */
   async join(roomId: string, userId: string, via: string[], content: JsonObject): Promise<void> {
-    const servers = this.candidateServers(roomId, userId, via);
+    const candidates = this.candidateServers(roomId, userId, via);
+    const servers = candidates.filter((x) => this.fed.federation.isAllowed(x));
+    if (candidates.length > 0 && servers.length === 0) this.requireAllowed(candidates[0]!, `cannot join ${roomId}`);
     let lastError: unknown = notFound(`room ${roomId} is not known and no server to join it through was given`);
     for (const server of servers) {
       try {
@@ -95,6 +102,7 @@ export class FederatedMembership {
 
   /** Invites a user of another server: their server countersigns the invite, then we place it. */
   async invite(roomId: string, sender: string, target: string, content: JsonObject): Promise<void> {
+    this.requireAllowed(serverNameOf(target), `cannot invite ${target}`);
     const { pdu, eventId } = this.s.persister.buildUnstored({ roomId, type: 'm.room.member', sender, stateKey: target, content: { ...content, membership: 'invite' } });
     const version = this.s.rooms.roomVersion(roomId)!;
     const inviteRoomState = this.s.rooms.strippedState(roomId, '').filter((e) => e['type'] !== 'm.room.member' || e['state_key'] === sender);

@@ -306,8 +306,15 @@ export class EventsStore {
     );
   }
 
+  /** The state group of the room's current state (older databases: the newest event's). */
   currentStateGroup(roomId: string): number | null {
+    const stored = this.db.get<{ g: number | null }>('SELECT current_state_group AS g FROM rooms WHERE room_id = ?', roomId)?.g;
+    if (stored != null) return stored;
     return this.db.get<{ g: number | null }>('SELECT state_group_after AS g FROM events WHERE room_id = ? AND outlier = 0 AND rejected IS NULL ORDER BY stream_pos DESC LIMIT 1', roomId)?.g ?? null;
+  }
+
+  setCurrentStateGroup(roomId: string, groupId: number | null): void {
+    this.db.run('UPDATE rooms SET current_state_group = ? WHERE room_id = ?', groupId, roomId);
   }
 
   // Memberships

@@ -193,4 +193,12 @@ export const coreMigrations: Migration[] = [
       ALTER TABLE events ADD COLUMN replaces_state TEXT;
     `,
   },
+  {
+    name: 'core/006-room-current-state-group',
+    sql: `
+      -- The state group of the room's current (resolved) state: with a forked graph it is not the
+      -- newest event's group.
+      ALTER TABLE rooms ADD COLUMN current_state_group INTEGER;
+    `,
+  },
 ];

@@ -24,6 +24,8 @@ export function register(router: Router, s: HomeserverServices): void {
     return id;
   };
   const visibleRow = (ctx: Ctx, row: EventRow): boolean => {
+    // Rejected, soft-failed and outlier events are not part of the room as clients see it.
+    if (row.rejected !== null || row.outlier !== 0) return false;
     const membership = s.rooms.membershipOf(row.room_id, ctx.auth.userId);
     return s.rooms.canSee(ctx.auth.userId, row, membership);
   };

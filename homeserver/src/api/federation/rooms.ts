@@ -6,7 +6,7 @@ import type { HomeserverServices } from '../../app.ts';
 import { MatrixError, badJson, forbidden, notFound, missingParam, invalidParam } from '../errors.ts';
 import { isObject } from '../validate.ts';
 import type { JsonObject, Pdu, RoomVersion } from '../../core/pdu.ts';
-import { isSupportedRoomVersion, type StateKey } from '../../core/pdu.ts';
+import { isSupportedRoomVersion, stateKeyOf, type StateKey } from '../../core/pdu.ts';
 import { isValidRoomId, serverNameOf } from '../../core/ids.ts';
 import { authStateKeysFor, checkEventAuth } from '../../services/events/auth-rules.ts';
 import { roomFederationOf } from '../../federation/room-federation.ts';
@@ -14,6 +14,7 @@ import { federationSenderOf } from '../../federation/sender-wire.ts';
 import { signJson } from '../../core/signing.ts';
 import { computeEventId } from '../../core/event-hash.ts';
 import { checkPduFormat } from '../../services/rooms/remote-events.ts';
+import { ServerAclCache, serverAclAllows } from '../../federation/server-acl.ts';
 
 type FedCtx = RequestContext & { origin?: string };
 
@@ -28,8 +29,16 @@ export function register(router: Router, s: HomeserverServices): void {
     if (!v) throw notFound(`room ${roomId} is not known to this server`);
     return v;
   };
-  /** The origin may read the room when one of its users is (or was invited) in it. */
+  const acls = new ServerAclCache();
+  /** Spec "Server Access Control Lists": a server the room's ACL denies gets 403 on the room endpoints. */
+  const requireAclAllows = (roomId: string, server: string): void => {
+    const id = s.roomCache.head(roomId)?.state.get(stateKeyOf('m.room.server_acl', ''));
+    const ev = id ? pduOf(id) : undefined;
+    if (id && ev && !serverAclAllows(acls.get(id, ev.content), server)) throw forbidden(`the server ACL of room ${roomId} denies ${server}`);
+  };
+  /** The origin may read the room when one of its users is (or was invited) in it, and the room's ACL admits it. */
   const requireServerInRoom = (roomId: string, server: string): void => {
+    requireAclAllows(roomId, server);
     const inRoom = s.eventsStore.membersOfRoom(roomId).some((m) => serverNameOf(m.user_id) === server && (m.membership === 'join' || m.membership === 'invite'));
     if (!inRoom) throw forbidden(`server ${server} is not in room ${roomId}`);
   };
@@ -52,6 +61,7 @@ export function register(router: Router, s: HomeserverServices): void {
     const roomId = ctx.params['roomId']!;
     const userId = ctx.params['userId']!;
     const version = roomOf(roomId);
+    requireAclAllows(roomId, from);
     if (serverNameOf(userId) !== from) throw forbidden(`server ${from} cannot make a membership event for ${userId}`);
     if (membership === 'join') {
       const vers = ctx.query.getAll('ver');
@@ -83,6 +93,7 @@ export function register(router: Router, s: HomeserverServices): void {
     const from = origin(ctx);
     const roomId = ctx.params['roomId']!;
     const version = roomOf(roomId);
+    requireAclAllows(roomId, from);
     const raw = ctx.body;
     const pdu = checkPduFormat(raw);
     if (typeof pdu === 'string') throw badJson(pdu);
@@ -140,6 +151,8 @@ export function register(router: Router, s: HomeserverServices): void {
       const pdu = checkPduFormat(ctx.body['event']);
       if (typeof pdu === 'string') throw badJson(pdu);
       const roomId = ctx.params['roomId']!;
+      // Only a room we hold has an ACL we know of.
+      if (s.rooms.roomVersion(roomId)) requireAclAllows(roomId, from);
       if (pdu.room_id !== roomId || pdu.type !== 'm.room.member' || pdu.content['membership'] !== 'invite' || pdu.state_key === undefined) {
         throw badJson('event is not an invite into this room');
       }

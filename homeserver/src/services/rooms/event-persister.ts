@@ -185,6 +185,7 @@ export class EventPersister {
     const referenced = new Set(pdu.prev_events);
     const extremities = [...head.extremities.filter((id) => !referenced.has(id)), eventId];
     this.store.setForwardExtremities(pdu.room_id, extremities);
+    this.store.setCurrentStateGroup(pdu.room_id, groupAfter);
     this.cache.update(head, tx, { extremities, depth: pdu.depth, stateGroup: groupAfter, ...(key ? { state: [key, eventId] as [StateKey, string] } : {}) });
 
     this.announce(tx, { eventId, pdu, streamPos: pos, prevMembership, origin: 'local' });

@@ -241,24 +241,33 @@ export class RemoteEventHandler {
     missing = pdu.prev_events.filter((id) => !this.known(id));
     for (const prevId of missing) {
       const ids = await this.source.getStateIds(origin, head.roomId, prevId);
-      const state: StateMap = new Map();
-      for (const id of [...ids.auth_chain_ids, ...ids.pdu_ids]) {
+      // The state before the missing event, its auth chain, and the event itself. An event that
+      // cannot be fetched or fails its checks is left out of the state (as Synapse does): it may be
+      // from a server we do not federate with, and need not stop the room for us.
+      const fetched: { eventId: string; pdu: Pdu }[] = [];
+      for (const id of new Set([...ids.auth_chain_ids, ...ids.pdu_ids, prevId])) {
         if (this.knownAnywhere(id)) continue;
-        const raw = await this.source.getEvent(origin, id);
-        const v = raw ? await this.checkPdu(raw, head.version, head.roomId) : null;
-        if (!v?.ok || v.eventId !== id) throw new Error(`state event ${id} could not be fetched`);
-        await this.db.write(() => this.store.insertOutlier(id, head.roomId, JSON.stringify(v.pdu), null));
+        const raw = await this.source.getEvent(origin, id).catch(() => null);
+        const v = raw ? await this.checkPdu(raw, head.version, head.roomId) : { ok: false as const, reason: 'not found' };
+        if (!v.ok || v.eventId !== id) {
+          this.logger.info('leaving out a state event that could not be fetched', { room_id: head.roomId, event_id: id, origin, reason: v.ok ? 'id mismatch' : v.reason });
+          continue;
+        }
+        fetched.push(v);
       }
-      for (const id of ids.pdu_ids) {
-        const ev = this.cache.event(id);
-        if (ev?.state_key !== undefined) state.set(stateKeyOf(ev.type, ev.state_key), id);
+      // Each is checked against its own auth events, auth events first (spec: an outlier that fails
+      // its auth events is rejected and takes no part in the state).
+      fetched.sort((a, b) => a.pdu.depth - b.pdu.depth);
+      if (fetched.length > 0) {
+        await this.db.write(() => {
+          for (const f of fetched) this.store.insertOutlier(f.eventId, head.roomId, JSON.stringify(f.pdu), this.authAgainstAuthEvents(f.pdu, head.version));
+        });
       }
+      const state: StateMap = new Map();
       // The missing event itself is part of the state after it when it is a state event.
-      const prevRaw = await this.source.getEvent(origin, prevId);
-      const prev = prevRaw ? await this.checkPdu(prevRaw, head.version, head.roomId) : null;
-      if (prev?.ok && prev.eventId === prevId) {
-        await this.db.write(() => this.store.insertOutlier(prevId, head.roomId, JSON.stringify(prev.pdu), null));
-        if (prev.pdu.state_key !== undefined) state.set(stateKeyOf(prev.pdu.type, prev.pdu.state_key), prevId);
+      for (const id of [...ids.pdu_ids, prevId]) {
+        const ev = this.cache.event(id);
+        if (ev?.state_key !== undefined && ev.room_id === head.roomId && !this.store.isRejected(id)) state.set(stateKeyOf(ev.type, ev.state_key), id);
       }
       overrides.set(prevId, state);
     }
@@ -376,6 +385,7 @@ export class RemoteEventHandler {
       stateGroup: newCurrent === stateAfter ? groupAfter : this.groupFor(head.roomId, newCurrent, [], overrides),
     });
     this.store.setForwardExtremities(head.roomId, extremities);
+    this.store.setCurrentStateGroup(head.roomId, head.stateGroup);
     this.persister.announce(tx, { eventId, pdu, streamPos: pos, prevMembership, origin });
     return null;
   }
