@@ -1,0 +1,109 @@
+// `npm run bridge -- [command] --config FILE`
+//   (no command)            run the bridge in the foreground; one line on stdout when ready
+//   generate-registration   print the appservice registration YAML for the homeserver
+//   verify-audit            verify the audit log's hash chain; exit 1 at the first broken link
+//   policy-schema           print the JSON Schema institution policies are validated against
+import { parseArgs } from 'node:util';
+import { ConfigError, loadBridgeConfig, type BridgeConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { PolicyLoadError } from './services/policy.ts';
+import { createBridge } from './bridge.ts';
+import { loadOrCreateAppserviceTokens, registrationYaml } from './appservice/registration.ts';
+import { openDataDirStore } from './store/sqlite/index.ts';
+import { AuditService } from './services/audit.ts';
+import { systemClock } from './core/clock.ts';
+import { policyJsonSchema } from '../../protocol/src/policy.ts';
+
+const USAGE = 'usage: npm run bridge -- [generate-registration | verify-audit | policy-schema] --config FILE';
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`bridge: ${message}\n`);
+  process.exit(code);
+}
+
+function config(file: string | undefined): BridgeConfig {
+  if (!file) fail(`--config FILE is required\n${USAGE}`);
+  try {
+    return loadBridgeConfig(file);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+async function run(cfg: BridgeConfig): Promise<void> {
+  const started = performance.now();
+  const logger = createLogger(cfg.log_level, { service: 'bridge', server_name: cfg.server_name });
+  let bridge;
+  try {
+    bridge = createBridge(cfg, { logger });
+  } catch (e) {
+    if (e instanceof PolicyLoadError) fail(e.message);
+    throw e;
+  }
+  const { port } = await bridge.start();
+  process.stdout.write(`peerline bridge ready: server_name=${cfg.server_name} listen=http://${cfg.listen.address}:${port} startup_ms=${Math.round(performance.now() - started)}\n`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    bridge.stop().then(() => process.exit(0), (e: unknown) => {
+      logger.error('stop failed', { error: (e as Error).message });
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function verifyAudit(cfg: BridgeConfig): Promise<void> {
+  const store = openDataDirStore(cfg.data_dir);
+  try {
+    const status = await new AuditService({ store: store.audit, clock: systemClock }).verify();
+    if (status.ok) {
+      process.stdout.write(`audit chain intact: ${status.length} entries, head ${status.head_hash ?? '(empty)'}\n`);
+      return;
+    }
+    process.stdout.write(`audit chain BROKEN at entry ${status.first_break!.seq}: ${status.first_break!.reason} (${status.length} entries verified before it)\n`);
+    process.exitCode = 1;
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: process.argv.slice(2), options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  } catch (e) {
+    fail(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (rest.length > 0) fail(`unexpected argument '${rest[0]}'\n${USAGE}`);
+  switch (command) {
+    case undefined:
+      return run(config(parsed.values.config));
+    case 'generate-registration': {
+      const cfg = config(parsed.values.config);
+      process.stdout.write(registrationYaml(cfg, loadOrCreateAppserviceTokens(cfg.data_dir)));
+      return;
+    }
+    case 'verify-audit':
+      return verifyAudit(config(parsed.values.config));
+    case 'policy-schema':
+      process.stdout.write(JSON.stringify(policyJsonSchema(), null, 2) + '\n');
+      return;
+    default:
+      fail(`unknown command '${command}'\n${USAGE}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bridge: failed: ${(e as Error).message}\n`);
+  process.exit(1);
+});

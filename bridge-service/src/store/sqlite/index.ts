@@ -1,0 +1,45 @@
+// Opens the SQLite implementation of the bridge store: one database file in the data directory,
+// migrated on open.
+import { join } from 'node:path';
+import type { Store } from '../store.ts';
+import { SqliteDatabase, type Migration } from './database.ts';
+import { SqliteAuditStore, auditMigrations } from './audit-store.ts';
+import { SqliteRosterStore, rosterMigrations } from './roster-store.ts';
+import { SqliteSessionStore, sessionMigrations } from './session-store.ts';
+import { SqliteAppserviceStore, appserviceMigrations } from './appservice-store.ts';
+
+export const bridgeMigrations: readonly Migration[] = [...auditMigrations, ...rosterMigrations, ...sessionMigrations, ...appserviceMigrations];
+
+export interface SqliteStore extends Store {
+  /** For modules adding their own SQLite stores (and tests). */
+  readonly db: SqliteDatabase;
+  readonly auditAppender: SqliteAuditStore;
+}
+
+/** `path` is a file, or ':memory:' for tests. */
+export function openSqliteStore(path: string, opts: { durable?: boolean } = {}): SqliteStore {
+  const db = new SqliteDatabase(path, opts);
+  db.migrate(bridgeMigrations);
+  const audit = new SqliteAuditStore(db);
+  return {
+    db,
+    auditAppender: audit,
+    audit,
+    roster: new SqliteRosterStore(db, audit),
+    sessions: new SqliteSessionStore(db),
+    appservice: new SqliteAppserviceStore(db),
+    async ping() {
+      if (!db.isOpen) throw new Error('store is closed');
+      db.get('SELECT 1');
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
+
+export const DATABASE_FILE = 'bridge.sqlite';
+
+export function openDataDirStore(dataDir: string): SqliteStore {
+  return openSqliteStore(join(dataDir, DATABASE_FILE));
+}
