@@ -15,6 +15,7 @@ import { isObject } from '../api/validate.ts';
 import type { DeviceListService } from '../services/e2ee/device-lists.ts';
 import type { KeyClaimResult, KeyQueryResult, RemoteKeyClient } from '../services/e2ee/device-keys.ts';
 import { FederationDeniedError, FederationRequestError, fedPath, type FederationRequest } from './federation-client.ts';
+import { KeyedQueue } from '../core/keyed-queue.ts';
 import {
   EduRejected, advance, checkCrossSigningKey, checkDeviceKeys, crossSigningPublicKey, decideUpdate, readDeviceListUpdate,
   readSigningKeyUpdate, type RemoteListPosition, type UpdateDecision,
@@ -100,7 +101,7 @@ export function readUserDevices(userId: string, r: unknown): UserDevices {
 
 export class RemoteE2ee implements RemoteKeyClient {
   private readonly d: RemoteDeps;
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly chains = new KeyedQueue();
 
   constructor(deps: RemoteDeps) {
     this.d = deps;
@@ -118,17 +119,7 @@ export class RemoteE2ee implements RemoteKeyClient {
     return { streamId: row.stream_id, seen: JSON.parse(row.seen) as number[] };
   }
 
-  /** Work on one user's list runs one at a time, in arrival order. */
-  private serial<T>(userId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.chains.get(userId) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.chains.set(userId, tail);
-    void tail.then(() => {
-      if (this.chains.get(userId) === tail) this.chains.delete(userId);
-    });
-    return run;
-  }
+
 
   /** keys/query for users of `server`: the cached lists, fetching those not cached yet, and asking for the rest. */
   async query(server: string, users: Record<string, string[]>, timeoutMs: number): Promise<QueryPart & { failure?: JsonObject }> {
@@ -146,7 +137,7 @@ export class RemoteE2ee implements RemoteKeyClient {
     await Promise.all([
       eachLimited(toFetch, FETCH_CONCURRENCY, async (userId) => {
         try {
-          await this.serial(userId, async () => {
+          await this.chains.run(userId, async () => {
             if (!this.position(userId)) await this.fetchList(userId, false, Math.max(1, deadline - this.d.now()));
           });
           this.addCached(out, userId, users[userId]!);
@@ -288,7 +279,7 @@ export class RemoteE2ee implements RemoteKeyClient {
       await this.forgetIfUnshared([u.userId]);
       return 'ignored';
     }
-    return this.serial(u.userId, async () => {
+    return this.chains.run(u.userId, async () => {
       const known = this.position(u.userId);
       const decision = decideUpdate(known, u);
       if (decision === 'resync') {
@@ -311,7 +302,7 @@ export class RemoteE2ee implements RemoteKeyClient {
   async signingKeyUpdate(origin: string, content: unknown): Promise<'applied' | 'ignored'> {
     const u = readSigningKeyUpdate(origin, content);
     if (!this.sharesRoom(u.userId) || (!u.master && !u.selfSigning)) return 'ignored';
-    await this.serial(u.userId, () => this.d.db.write((tx) => {
+    await this.chains.run(u.userId, () => this.d.db.write((tx) => {
       if (u.master) this.d.e2eeStore.setCrossSigningKey(u.userId, 'master', crossSigningPublicKey(u.master), JSON.stringify(u.master));
       if (u.selfSigning) this.d.e2eeStore.setCrossSigningKey(u.userId, 'self_signing', crossSigningPublicKey(u.selfSigning), JSON.stringify(u.selfSigning));
       this.d.deviceLists.markChanged(tx, [u.userId]);

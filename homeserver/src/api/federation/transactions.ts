@@ -14,6 +14,7 @@ import { roomFederationOf } from '../../federation/room-federation.ts';
 import { ServerAclCache, serverAclAllows } from '../../federation/server-acl.ts';
 import { IncomingEdus, eduHandlerOf } from '../../federation/edus.ts';
 import { MAX_EDUS_PER_TXN, MAX_PDUS_PER_TXN } from '../../federation/sender.ts';
+import { KeyedQueue } from '../../core/keyed-queue.ts';
 
 /** Answers to received transactions are kept this long (a sender retries well within it). */
 export const RECEIVED_TXN_RETENTION_MS = 24 * 3600_000;
@@ -41,7 +42,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export class IncomingTransactions {
   private readonly o: IncomingTransactionsOptions;
   private readonly inProgress = new Map<string, Promise<TransactionResponse>>();
-  private readonly originQueues = new Map<string, Promise<unknown>>();
+  private readonly originQueues = new KeyedQueue();
   private lastPrune = 0;
 
   constructor(o: IncomingTransactionsOptions) {
@@ -65,21 +66,12 @@ export class IncomingTransactions {
     if (running) return running;
     const stored = this.o.store.receivedResponse(origin, txnId);
     if (stored !== undefined) return JSON.parse(stored) as TransactionResponse;
-    const p = this.serialised(origin, () => this.process(origin, txnId, pdus, edus)).finally(() => this.inProgress.delete(key));
+    const p = this.originQueues.run(origin, () => this.process(origin, txnId, pdus, edus)).finally(() => this.inProgress.delete(key));
     this.inProgress.set(key, p);
     return p;
   }
 
-  private serialised<T>(origin: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.originQueues.get(origin) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.originQueues.set(origin, tail);
-    void tail.then(() => {
-      if (this.originQueues.get(origin) === tail) this.originQueues.delete(origin);
-    });
-    return next;
-  }
+
 
   private async process(origin: string, txnId: string, pdus: unknown[], edus: unknown[]): Promise<TransactionResponse> {
     // Another request for the same id may have finished while this one waited its turn.

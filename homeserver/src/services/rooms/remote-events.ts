@@ -17,6 +17,7 @@ import type { RoomCache, RoomHead } from './room-cache.ts';
 import type { EventPersister } from './event-persister.ts';
 import { MAX_EVENT_BYTES } from './event-persister.ts';
 import type { Logger } from '../../logger.ts';
+import { KeyedQueue } from '../../core/keyed-queue.ts';
 
 /** Checks the signatures a PDU needs (the sender's server, and an authorising server for restricted joins). */
 export interface PduSignatureVerifier {
@@ -74,7 +75,7 @@ export class RemoteEventHandler {
   /** Placements queued in the current group commit, by event id. */
   private readonly queued = new Map<string, Promise<string | null>>();
   /** One room's events are placed one at a time, in arrival order. */
-  private readonly roomQueues = new Map<string, Promise<unknown>>();
+  private readonly roomQueues = new KeyedQueue();
 
   constructor(o: { db: Database; store: EventsStore; cache: RoomCache; streams: StreamCounter; persister: EventPersister; verifier: PduSignatureVerifier; source: RemoteEventSource; logger: Logger }) {
     this.db = o.db;
@@ -122,17 +123,7 @@ export class RemoteEventHandler {
     return { ok: true, eventId: computeEventId(pdu, version), pdu };
   }
 
-  /** Runs `fn` after the room's previous placement finished (events of one room are placed in order). */
-  private serialised<T>(roomId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.roomQueues.get(roomId) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.roomQueues.set(roomId, tail);
-    void tail.then(() => {
-      if (this.roomQueues.get(roomId) === tail) this.roomQueues.delete(roomId);
-    });
-    return next;
-  }
+
 
   /**
    * Receives one PDU from `origin` for a room we are in (a transaction's PDU, a send_join or a
@@ -163,7 +154,7 @@ export class RemoteEventHandler {
     const outcomes = checked.map((c): Promise<Outcome> => {
       if ('error' in c) return Promise.resolve({ error: c.error });
       const { head, verdict } = c;
-      return this.serialised(head.roomId, () => this.place(origin, head, verdict.eventId, verdict.pdu, 0))
+      return this.roomQueues.run(head.roomId, () => this.place(origin, head, verdict.eventId, verdict.pdu, 0))
         .then((placed) => placed.committed.then((rejected): Outcome => ({ eventId: verdict.eventId, rejected })))
         .catch((e: unknown): Outcome => ({ error: (e as Error).message }));
     });
@@ -177,7 +168,7 @@ export class RemoteEventHandler {
   async placeLocal(eventId: string, pdu: Pdu): Promise<void> {
     const head = this.cache.head(pdu.room_id);
     if (!head) throw new Error(`room ${pdu.room_id} is not known to this server`);
-    const rejected = await this.serialised(pdu.room_id, () => this.db.write((tx) => this.persistInTx(tx, head, eventId, pdu, new Map(), 'local')));
+    const rejected = await this.roomQueues.run(pdu.room_id, () => this.db.write((tx) => this.persistInTx(tx, head, eventId, pdu, new Map(), 'local')));
     if (rejected) throw new Error(`event refused: ${rejected}`);
   }
 
