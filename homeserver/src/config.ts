@@ -49,6 +49,8 @@ export interface HomeserverConfig {
   federation_retry_initial_ms: number;
   /** Longest wait between federation transaction retries to one server, in ms. */
   federation_retry_max_ms: number;
+  /** Send device display names to other servers (Synapse's setting; off: names can identify people). */
+  allow_device_name_lookup_over_federation: boolean;
 }
 
 export interface TrustedKeyServer {
@@ -75,6 +77,7 @@ const DEFAULTS: Omit<HomeserverConfig, 'server_name' | 'data_dir'> = {
   log_level: 'info',
   access_token_lifetime_ms: null,
   public_baseurl: null,
+  allow_device_name_lookup_over_federation: false,
   tls_certificate_path: null,
   tls_private_key_path: null,
   federation_insecure_skip_verify_for: [],
@@ -106,6 +109,7 @@ const SCHEMA: Record<keyof HomeserverConfig, Kind> = {
   log_level: 'loglevel',
   access_token_lifetime_ms: 'nullable-posint',
   public_baseurl: 'nullable-string',
+  allow_device_name_lookup_over_federation: 'bool',
   tls_certificate_path: 'nullable-string',
   tls_private_key_path: 'nullable-string',
   federation_insecure_skip_verify_for: 'strings',

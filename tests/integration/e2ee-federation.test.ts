@@ -105,18 +105,19 @@ describe('end-to-end encryption across two homeservers', () => {
         pair.a, 'POST', '/_matrix/federation/v1/user/keys/query', { body: { device_keys: { [alice.userId]: [], [bob.userId]: [] } } },
       );
       expect(res.status).toBe(200);
-      expect(res.body.device_keys).toEqual({ [alice.userId]: { [alice.deviceId]: { ...aliceDeviceKeys, unsigned: { device_display_name: 'Alice laptop' } } } });
+      // Device names stay home by default (allow_device_name_lookup_over_federation): they can name a student.
+      expect(res.body.device_keys).toEqual({ [alice.userId]: { [alice.deviceId]: { ...aliceDeviceKeys, unsigned: {} } } });
       expect(res.body.master_keys[alice.userId]).toMatchObject({ keys: { [aliceMaster.keyId]: aliceMaster.publicKeyBase64 } });
       expect(res.body.self_signing_keys[alice.userId]).toMatchObject({ usage: ['self_signing'] });
       expect(JSON.stringify(res.body)).not.toContain('user_signing');
     });
 
-    it('answers /user/devices with the stream position, devices with keys and names, and cross-signing keys', async () => {
+    it('answers /user/devices with the stream position, devices with keys (names stay home), and cross-signing keys', async () => {
       const res = await fake.request<Json>(pair.a, 'GET', `/_matrix/federation/v1/user/devices/${enc(alice.userId)}`);
       expect(res.status).toBe(200);
       expect(res.body['user_id']).toBe(alice.userId);
       expect(res.body['stream_id']).toBeGreaterThan(0);
-      expect(res.body['devices']).toEqual([{ device_id: alice.deviceId, keys: aliceDeviceKeys, device_display_name: 'Alice laptop' }]);
+      expect(res.body['devices']).toEqual([{ device_id: alice.deviceId, keys: aliceDeviceKeys }]);
       expect(res.body['master_key']).toMatchObject({ usage: ['master'] });
       expect(res.body['self_signing_key']).toMatchObject({ usage: ['self_signing'] });
       expect(res.body['user_signing_key']).toBeUndefined();
@@ -137,7 +138,7 @@ describe('end-to-end encryption across two homeservers', () => {
       });
       expect(res.status).toBe(200);
       expect(res.body.failures).toEqual({});
-      expect(res.body.device_keys[alice.userId]?.[alice.deviceId]).toEqual({ ...aliceDeviceKeys, unsigned: { device_display_name: 'Alice laptop' } });
+      expect(res.body.device_keys[alice.userId]?.[alice.deviceId]).toEqual({ ...aliceDeviceKeys, unsigned: {} });
       expect(res.body.master_keys[alice.userId]).toMatchObject({ keys: { [aliceMaster.keyId]: aliceMaster.publicKeyBase64 } });
     });
 

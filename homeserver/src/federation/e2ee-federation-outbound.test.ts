@@ -27,7 +27,7 @@ beforeEach(async () => {
   outbound = new OutboundE2ee({
     store: new E2eeFederationStore(fx.db), e2eeStore: fx.e2ee.store, devices: fx.usersStore,
     usersSharingRoomWith: (u) => fx.eventsStore.usersSharingRoomWith(u), serverName: SERVER, isAllowed: (x) => allowed(x),
-    edus: () => edus, logger: createLogger('error', {}, () => {}),
+    edus: () => edus, logger: createLogger('error', {}, () => {}), shareDeviceNames: true,
   });
   fx.e2ee.deviceLists.onLocalChange((tx, users) => outbound.announceChanges(tx, users));
   fx.e2ee.toDevice.setRemote({ queueInTx: (tx, sender, type, messages) => outbound.queueToDevice(tx, sender, type, messages) });
@@ -150,6 +150,17 @@ describe('the /user/devices snapshot', () => {
     expect(snap.master_key).toMatchObject({ usage: ['master'] });
     expect(snap.self_signing_key).toMatchObject({ usage: ['self_signing'] });
     expect(JSON.stringify(snap)).not.toContain('user_signing');
+  });
+
+  it('leaves device names out of what other servers see unless the server is set to share them', async () => {
+    await fx.addDevice(ALICE, 'A3', "Alice's phone");
+    const private_ = new OutboundE2ee({
+      store: new E2eeFederationStore(fx.db), e2eeStore: fx.e2ee.store, devices: fx.usersStore,
+      usersSharingRoomWith: (u) => fx.eventsStore.usersSharingRoomWith(u), serverName: SERVER, isAllowed: () => true,
+      edus: () => null, logger: createLogger('error', {}, () => {}), shareDeviceNames: false,
+    });
+    expect(JSON.stringify(private_.snapshot(ALICE))).not.toContain("Alice's phone");
+    expect(JSON.stringify(outbound.snapshot(ALICE))).toContain("Alice's phone");
   });
 });
 

@@ -43,6 +43,8 @@ export interface OutboundDeps {
   usersSharingRoomWith(userId: string): string[];
   serverName: string;
   isAllowed(serverName: string): boolean;
+  /** Whether device display names go to other servers (they can name a pseudonymous student). */
+  shareDeviceNames: boolean;
   /** The transaction sender; null while it is not wired (EDUs are then dropped, with a warning). */
   edus(): EduSender | null;
   logger: Logger;
@@ -84,7 +86,7 @@ export class OutboundE2ee {
       return {
         device_id: dev.device_id,
         ...(signed ? { keys: signed } : {}),
-        ...(dev.display_name ? { device_display_name: dev.display_name } : {}),
+        ...(dev.display_name && this.d.shareDeviceNames ? { device_display_name: dev.display_name } : {}),
       };
     });
     const out: LocalDeviceSnapshot = { user_id: userId, stream_id: streamId, devices };

@@ -50,6 +50,7 @@ export function wireE2eeFederation(s: HomeserverServices, e2ee: E2eeServices, op
   const outbound = new OutboundE2ee({
     store, e2eeStore: e2ee.store, devices: s.usersStore, usersSharingRoomWith,
     serverName: s.config.server_name, isAllowed: (x) => federation.isAllowed(x), edus: () => edus, logger: log,
+    shareDeviceNames: s.config.allow_device_name_lookup_over_federation,
   });
   const remote = new RemoteE2ee({
     db: s.db, store, e2eeStore: e2ee.store, deviceLists: e2ee.deviceLists, client: federation.client,

@@ -30,6 +30,14 @@ export function register(router: Router, s: HomeserverServices): void {
       if (body['device_keys'] === undefined) throw missingParam("'device_keys' is required");
       const request = ours(readDeviceListRequest(body['device_keys'], 'device_keys'));
       const r = await e2ee().e2ee.keys.query(NO_VIEWER, request, 0);
+      if (!s.config.allow_device_name_lookup_over_federation) {
+        // Device names can identify a pseudonymous student: other servers get none (Synapse's default).
+        for (const devices of Object.values(r.device_keys)) {
+          for (const d of Object.values(devices as Record<string, { unsigned?: Record<string, unknown> }>)) {
+            if (d.unsigned) delete d.unsigned['device_display_name'];
+          }
+        }
+      }
       return { device_keys: r.device_keys, master_keys: r.master_keys, self_signing_keys: r.self_signing_keys };
     },
   });
