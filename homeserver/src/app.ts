@@ -19,6 +19,7 @@ import { createUiaChecker } from './services/users/uia-stages.ts';
 import { RoomCache } from './services/rooms/room-cache.ts';
 import { EventPersister } from './services/rooms/event-persister.ts';
 import { RoomsService } from './services/rooms/rooms.ts';
+import { RetentionService } from './services/rooms/retention.ts';
 import { Notifier } from './services/sync/notifier.ts';
 import { SyncService } from './services/sync/sync.ts';
 import { TypingService, UserStreamsService } from './services/sync/user-streams.ts';
@@ -100,6 +101,7 @@ export function createHomeserver(config: HomeserverConfig, opts: { logger: Logge
     notifier.notify(e.affectedUsers);
   });
 
+  const retention = new RetentionService({ db, cache: roomCache, clock, logger: opts.logger.child({ module: 'retention' }) });
   const services: HomeserverServices = {
     config, logger: opts.logger, clock, db, streams, notifier, signingKey, usersStore, eventsStore, streamsStore,
     roomCache, accounts, uia, persister, rooms, sync, userStreams, typing,
@@ -167,11 +169,13 @@ export function createHomeserver(config: HomeserverConfig, opts: { logger: Logge
     services,
     async start() {
       for (const h of services.startHooks) await h();
+      retention.start(config.retention_interval_ms);
       const clientPort = await listen(clientServer, config.client_port);
       const federationPort = await listen(federationServer, config.federation_port);
       return { clientPort, federationPort };
     },
     async stop() {
+      retention.stop();
       const close = (s: Server): Promise<void> => new Promise((r) => { s.close(() => r()); s.closeAllConnections(); });
       await Promise.all([close(clientServer), close(federationServer)]);
       for (const h of services.stopHooks) await h();

@@ -51,6 +51,8 @@ export interface HomeserverConfig {
   federation_retry_max_ms: number;
   /** Send device display names to other servers (Synapse's setting; off: names can identify people). */
   allow_device_name_lookup_over_federation: boolean;
+  /** How often events past their room's m.room.retention max_lifetime are pruned, in ms. */
+  retention_interval_ms: number;
 }
 
 export interface TrustedKeyServer {
@@ -78,6 +80,7 @@ const DEFAULTS: Omit<HomeserverConfig, 'server_name' | 'data_dir'> = {
   access_token_lifetime_ms: null,
   public_baseurl: null,
   allow_device_name_lookup_over_federation: false,
+  retention_interval_ms: 3_600_000,
   tls_certificate_path: null,
   tls_private_key_path: null,
   federation_insecure_skip_verify_for: [],
@@ -110,6 +113,7 @@ const SCHEMA: Record<keyof HomeserverConfig, Kind> = {
   access_token_lifetime_ms: 'nullable-posint',
   public_baseurl: 'nullable-string',
   allow_device_name_lookup_over_federation: 'bool',
+  retention_interval_ms: 'posint',
   tls_certificate_path: 'nullable-string',
   tls_private_key_path: 'nullable-string',
   federation_insecure_skip_verify_for: 'strings',

@@ -41,6 +41,9 @@ export class Database {
     // only of the process. Group commit (below) keeps this affordable.
     this.db.exec(`PRAGMA synchronous = ${options.durable === false ? 'NORMAL' : 'FULL'}`);
     this.db.exec('PRAGMA foreign_keys = ON');
+    // Overwrite deleted and replaced content (redactions, retention, erased accounts) instead of
+    // leaving it in free pages of the file.
+    this.db.exec('PRAGMA secure_delete = ON');
     this.db.exec('PRAGMA busy_timeout = 5000');
     this.db.exec('PRAGMA cache_size = -32000');
     this.db.exec('PRAGMA temp_store = MEMORY');
