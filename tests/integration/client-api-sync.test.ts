@@ -316,4 +316,22 @@ describe('Client-Server API: /sync', () => {
       expect(res.rooms.join[r]!.unread_notifications).toEqual({ notification_count: 0, highlight_count: 0 });
     });
   });
+  it('gives a newly joined member the room\'s current members when history visibility hides how they joined', async () => {
+    // alice invites carol first (carol sees her own invite), then bob is invited and joins, then
+    // carol joins: bob's join is before carol's and hidden from her, yet she must learn of it.
+    const r = await createRoom(hs, alice, { initial_state: [{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'joined' } }] });
+    expect((await as(hs, alice, 'POST', `${roomPath(r)}/invite`, { user_id: carol.userId })).status).toBe(200);
+    expect((await as(hs, alice, 'POST', `${roomPath(r)}/invite`, { user_id: bob.userId })).status).toBe(200);
+    await join(hs, bob, r);
+    await join(hs, carol, r);
+    const res = await sync(carol);
+    const room = res.rooms.join[r]!;
+    const membership = new Map<string, unknown>();
+    for (const e of [...room.state.events, ...room.timeline.events]) {
+      if (e.type === 'm.room.member' && e.state_key !== undefined) membership.set(e.state_key, e.content['membership']);
+    }
+    expect(membership.get(bob.userId)).toBe('join');
+    expect(membership.get(carol.userId)).toBe('join');
+    expect(membership.get(alice.userId)).toBe('join');
+  });
 });

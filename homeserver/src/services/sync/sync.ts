@@ -261,7 +261,17 @@ export class SyncService {
     let state: JsonObject[] = [];
     if (full) {
       const first = rows[0];
-      const stateMap = first ? this.rooms.stateBefore(first) : this.rooms.currentState(m.room_id);
+      const stateMap = first ? new Map(this.rooms.stateBefore(first)) : this.rooms.currentState(m.room_id);
+      if (first) {
+        // State changes the viewer may not see as timeline events (history visibility `joined`
+        // hides what happened before they joined, though their own invite still shows) must still
+        // reach them: every key whose current value the timeline does not deliver gets it here, so
+        // state + timeline always end at the room's current state.
+        const delivered = new Set(rows.filter((r) => r.state_key !== null).map((r) => r.event_id));
+        for (const [key, id] of this.rooms.currentState(m.room_id)) {
+          if (stateMap.get(key) !== id && !delivered.has(id)) stateMap.set(key, id);
+        }
+      }
       state = this.stateEvents(stateMap, rows, f, viewer.userId);
     } else if (limited && rows[0]) {
       const changed = this.events.stateEventsBetween(m.room_id, since.pos, rows[0].stream_pos - 1);
