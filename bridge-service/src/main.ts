@@ -13,6 +13,9 @@ import { openDataDirStore } from './store/sqlite/index.ts';
 import { AuditService } from './services/audit.ts';
 import { systemClock } from './core/clock.ts';
 import { policyJsonSchema } from '../../protocol/src/policy.ts';
+import { escalationModule } from './escalation/module.ts';
+import { figuresModule } from './figures/module.ts';
+import { matchingModule } from './matching/module.ts';
 
 const USAGE = 'usage: npm run bridge -- [generate-registration | verify-audit | policy-schema] --config FILE';
 
@@ -36,7 +39,7 @@ async function run(cfg: BridgeConfig): Promise<void> {
   const logger = createLogger(cfg.log_level, { service: 'bridge', server_name: cfg.server_name });
   let bridge;
   try {
-    bridge = createBridge(cfg, { logger });
+    bridge = createBridge(cfg, { logger, modules: [escalationModule(), figuresModule(), matchingModule()] });
   } catch (e) {
     if (e instanceof PolicyLoadError) fail(e.message);
     throw e;

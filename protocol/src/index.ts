@@ -9,3 +9,4 @@ export * from './validation.ts';
 export * from './event-types.ts';
 export * from './consent.ts';
 export * from './policy.ts';
+export * from './coordination.ts';

@@ -9,8 +9,9 @@ export interface FederatedPair {
   stop(): Promise<void>;
 }
 
-export async function startFederatedPair(opts: { extraArgsA?: string[]; extraArgsB?: string[]; env?: Record<string, string> } = {}): Promise<FederatedPair> {
-  const [portA, portB] = [await freePort(), await freePort()];
+export async function startFederatedPair(opts: { extraArgsA?: string[]; extraArgsB?: string[]; env?: Record<string, string>; federationPorts?: [number, number] } = {}): Promise<FederatedPair> {
+  // Ports chosen beforehand when something must know the server names first (e.g. appservice registrations).
+  const [portA, portB] = opts.federationPorts ?? [await freePort(), await freePort()];
   const nameA = `localhost:${portA}`;
   const nameB = `localhost:${portB}`;
   const [a, b] = await Promise.all([

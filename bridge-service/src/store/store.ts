@@ -144,3 +144,8 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+// Domain stores of the modules (each file also adds its field to `Store`).
+export type * from './escalation-store.ts';
+export type * from './figures-store.ts';
+export type * from './matching-store.ts';

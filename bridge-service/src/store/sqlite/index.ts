@@ -7,8 +7,13 @@ import { SqliteAuditStore, auditMigrations } from './audit-store.ts';
 import { SqliteRosterStore, rosterMigrations } from './roster-store.ts';
 import { SqliteSessionStore, sessionMigrations } from './session-store.ts';
 import { SqliteAppserviceStore, appserviceMigrations } from './appservice-store.ts';
+import { SqliteEscalationStore, escalationMigrations } from './escalation-store.ts';
+import { SqliteFiguresStore, figuresMigrations } from './figures-store.ts';
+import { SqliteMatchingStore } from './matching-store.ts';
+import { matchingMigrations } from './matching-schema.ts';
 
-export const bridgeMigrations: readonly Migration[] = [...auditMigrations, ...rosterMigrations, ...sessionMigrations, ...appserviceMigrations];
+export const bridgeMigrations: readonly Migration[] = [...auditMigrations, ...rosterMigrations, ...sessionMigrations, ...appserviceMigrations,
+  ...escalationMigrations, ...figuresMigrations, ...matchingMigrations];
 
 export interface SqliteStore extends Store {
   /** For modules adding their own SQLite stores (and tests). */
@@ -28,6 +33,9 @@ export function openSqliteStore(path: string, opts: { durable?: boolean } = {}):
     roster: new SqliteRosterStore(db, audit),
     sessions: new SqliteSessionStore(db),
     appservice: new SqliteAppserviceStore(db),
+    escalation: new SqliteEscalationStore(db, audit),
+    figures: new SqliteFiguresStore(db),
+    matching: new SqliteMatchingStore(db, audit),
     async ping() {
       if (!db.isOpen) throw new Error('store is closed');
       db.get('SELECT 1');
