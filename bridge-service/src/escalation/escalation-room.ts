@@ -12,7 +12,7 @@ export type EscalationHomeserver = Pick<HomeserverClient, 'botUserId' | 'createR
 // Every state event but the ones members need to talk is the bot's alone; members send (encrypted)
 // messages at power 0 and cannot invite, kick, or change the room's encryption, ACL or visibility.
 const BOT_ONLY_STATE = [
-  'm.room.power_levels', 'm.room.encryption', 'm.room.history_visibility', 'm.room.server_acl', 'm.room.join_rules',
+  'm.room.power_levels', 'm.room.encryption', 'm.room.history_visibility', 'm.room.server_acl', 'm.room.join_rules', 'm.room.retention',
   'm.room.guest_access', 'm.room.name', 'm.room.topic', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.tombstone',
   'm.room.pinned_events', SESSION_EVENT_TYPE, CONSENT_RECEIPT_EVENT_TYPE,
 ];
@@ -22,6 +22,8 @@ export function escalationRoomRequest(opts: {
   serverName: string;
   session: SessionContent;
   receiptRef: ConsentReceiptReferenceContent;
+  /** The policy's retention for escalation rooms, in days (m.room.retention). */
+  retentionDays: number;
 }): CreateRoomRequest {
   return {
     preset: 'private_chat',
@@ -47,6 +49,8 @@ export function escalationRoomRequest(opts: {
       { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
       { type: 'm.room.server_acl', state_key: '', content: aclOwnServerOnly(opts.serverName) },
       { type: SESSION_EVENT_TYPE, state_key: SESSION_STATE_KEY, content: { ...opts.session } },
+      // The homeserver prunes content older than the policy allows (message retention).
+      { type: 'm.room.retention', state_key: '', content: { max_lifetime: opts.retentionDays * 86_400_000 } },
       // State, not a timeline message: the bot has no keys to encrypt with, and the reference holds
       // only the receipt's id and hash — the receipt itself stays with the bridge and the student.
       { type: CONSENT_RECEIPT_EVENT_TYPE, state_key: opts.receiptRef.receipt_id, content: { ...opts.receiptRef } },

@@ -107,6 +107,7 @@ export class EscalationService {
           botUserId: hs.botUserId, serverName: this.serverName,
           session: { request_id: e.request_id, topic: e.topic, institutions: [this.serverName], created_ts: e.created_ts, kind: 'escalation' },
           receiptRef: { receipt_id: receipt.receipt_id, receipt_sha256: receipt.receipt_sha256 },
+          retentionDays: this.d.policy().retention_days.escalation,
         }));
         roomId = created.room_id;
         const updated = await this.d.store.transition(e.escalation_id, { status: ['opening'] }, { room_id: roomId }, this.d.clock.now(), {

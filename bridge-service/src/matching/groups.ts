@@ -68,6 +68,7 @@ export class SupportGroups {
       botUserId: this.c.homeserver.botUserId,
       session: { request_id: id, topic: input.topic, institutions, created_ts: now, kind: 'group' },
       invite: serverOf(actor) === this.c.serverName ? [actor] : [],
+      retentionDays: policy.retention_days.group,
     })).catch((e: unknown) => {
       throw new BridgeError(502, 'M_UNKNOWN', `The group room could not be created: ${(e as Error).message}`);
     });

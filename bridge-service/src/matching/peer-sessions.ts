@@ -73,6 +73,7 @@ export class PeerSessions implements RoomOpener {
       // Our own users are invited in the same request; a partner's supporter through their server.
       roomId = (await this.c.homeserver.createRoom(supportRoomRequest({
         botUserId: this.bot, session: this.sessionContent(s), invite: remoteSupporter ? [s.student!] : [s.student!, s.supporter],
+        retentionDays: this.c.policy().retention_days.peer,
       }))).room_id;
       if (remoteSupporter) await this.c.homeserver.invite(roomId, s.supporter);
     } catch (e) {

@@ -14,7 +14,7 @@ export const MEGOLM = 'm.megolm.v1.aes-sha2';
 
 // Every state event but membership is the bot's alone.
 const BOT_ONLY_EVENTS = [
-  'm.room.power_levels', 'm.room.encryption', 'm.room.history_visibility', 'm.room.server_acl', 'm.room.join_rules',
+  'm.room.power_levels', 'm.room.encryption', 'm.room.history_visibility', 'm.room.server_acl', 'm.room.join_rules', 'm.room.retention',
   'm.room.guest_access', 'm.room.name', 'm.room.topic', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.tombstone',
   'm.room.pinned_events', SESSION_EVENT_TYPE,
 ];
@@ -74,6 +74,13 @@ export interface SupportRoomSpec {
   botUserId: string;
   session: SessionContent;
   invite: readonly string[];
+  /** The policy's retention for this room kind: the homeserver prunes older content (m.room.retention). */
+  retentionDays: number;
+}
+
+/** m.room.retention content for a number of days (Synapse's message-retention state event). */
+export function retentionContent(days: number): { max_lifetime: number } {
+  return { max_lifetime: days * 86_400_000 };
 }
 
 /** A peer (one student, one supporter) or support-group room. */
@@ -87,6 +94,7 @@ export function supportRoomRequest(spec: SupportRoomSpec): CreateRoomRequest {
     { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
     { type: 'm.room.server_acl', state_key: '', content: serverAclContent(institutions) },
     { type: SESSION_EVENT_TYPE, state_key: SESSION_STATE_KEY, content: checkedSession(spec.session) },
+    { type: 'm.room.retention', state_key: '', content: retentionContent(spec.retentionDays) },
   ];
   return {
     preset: 'private_chat',
