@@ -62,11 +62,14 @@ export class AppserviceStore {
     this.db.run('UPDATE appservice_state SET scanned_pos = ? WHERE as_id = ? AND scanned_pos < ?', pos, asId, pos);
   }
 
-  /** Live (non-outlier, non-rejected) events after `from`, oldest first. */
+  /**
+   * Live (non-outlier, non-rejected) events after `from`, oldest first, and invites from other
+   * servers to rooms we are not in (outliers given a stream position).
+   */
   eventsAfter(from: number, limit: number): ScannedEvent[] {
     return this.db.all<ScannedEvent>(
       `SELECT stream_pos, room_id, type, state_key, sender FROM events
-       WHERE stream_pos > ? AND outlier = 0 AND rejected IS NULL ORDER BY stream_pos LIMIT ?`,
+       WHERE stream_pos > ? AND (outlier = 0 OR (outlier = 1 AND stream_pos > 0)) AND rejected IS NULL ORDER BY stream_pos LIMIT ?`,
       from, limit,
     );
   }

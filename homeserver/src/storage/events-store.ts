@@ -148,6 +148,11 @@ export class EventsStore {
     );
   }
 
+  /** Gives an outlier a place in the stream (an invite to a room we are not in). */
+  setOutlierStreamPos(eventId: string, pos: number): void {
+    this.db.run('UPDATE events SET stream_pos = ? WHERE event_id = ? AND outlier = 1', pos, eventId);
+  }
+
   getOutlier(eventId: string): EventRow | undefined {
     return this.db.get<EventRow>('SELECT * FROM events WHERE event_id = ? AND outlier = 1', eventId);
   }

@@ -176,8 +176,11 @@ export function register(router: Router, s: HomeserverServices): void {
           s.eventsStore.upsertRemoteInvite(roomId, target, verdict.eventId, version, JSON.stringify(inviteState));
           if (!s.rooms.roomVersion(roomId)) {
             const pos = s.streams.next();
+            // The invite takes a place in the stream (as an outlier) so application services, which
+            // read the stream, are told of it as Synapse tells them.
+            s.eventsStore.setOutlierStreamPos(verdict.eventId, pos);
             s.eventsStore.setMembership({ room_id: roomId, user_id: target, membership: 'invite', event_id: verdict.eventId, stream_pos: pos });
-            tx.afterCommit(() => s.notifier.notify([target]));
+            s.persister.announce(tx, { eventId: verdict.eventId, pdu: countersigned, streamPos: pos, prevMembership: undefined, origin: 'remote' });
           }
         });
       }
