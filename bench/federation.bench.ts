@@ -2,8 +2,8 @@
 // decrypted by the other client, one-direction throughput with durable commits on both ends, and
 // the time for a user on B to join a room on A that has 500 members. Writes bench/results/federation.json.
 import { startFederatedPair, type FederatedPair } from '../tests/helpers/federated-pair.ts';
-import { ENCRYPTION_STATE, newClient, sdk, waitFor } from '../tests/helpers/client.ts';
-import { agent, benchConfig, httpJson, registerMany } from './harness.ts';
+import { ENCRYPTION_STATE, newClient, waitFor } from '../tests/helpers/client.ts';
+import { agent, benchConfig, httpJson, measureSendToDecrypt, registerMany } from './harness.ts';
 import { median, percentile, report, round, type Figure } from './stats.ts';
 
 const quick = process.argv.includes('--quick');
@@ -21,22 +21,7 @@ async function crossServerLatency(pair: FederatedPair): Promise<number[]> {
     await waitFor('invite at B', () => cb.getRoom(roomId)?.getMyMembership() === 'invite', 30_000);
     await cb.joinRoom(roomId);
     await waitFor('join seen at A', () => ca.getRoom(roomId)?.getMember(supporter!.userId)?.membership === 'join', 30_000);
-    const arrived = new Map<string, number>();
-    cb.on(sdk.MatrixEventEvent.Decrypted, (ev) => {
-      const body = ev.getContent()['body'];
-      if (typeof body === 'string' && !arrived.has(body)) arrived.set(body, performance.now());
-    });
-    await ca.sendTextMessage(roomId, 'warm-up');
-    await waitFor('warm-up', () => arrived.has('warm-up'), 30_000);
-    const samples: number[] = [];
-    for (let i = 0; i < (quick ? 30 : 100); i++) {
-      const body = `x-latency-${i}`;
-      const t0 = performance.now();
-      await ca.sendTextMessage(roomId, body);
-      await waitFor(body, () => arrived.has(body), 10_000);
-      samples.push(arrived.get(body)! - t0);
-    }
-    return samples;
+    return await measureSendToDecrypt(ca, cb, roomId, quick ? 30 : 100);
   } finally {
     ca.stopClient();
     cb.stopClient();

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegisteredUser, TestHomeserver } from '../tests/helpers/homeserver.ts';
+import { sdk, waitFor, type Client } from '../tests/helpers/client.ts';
 
 export const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 
@@ -36,4 +37,27 @@ export async function registerMany(hs: TestHomeserver, prefix: string, n: number
     out.push(...(await Promise.all(Array.from({ length: Math.min(4, n - i) }, (_, j) => hs.registerUser(`${prefix}${i + j}`)))));
   }
   return out;
+}
+
+/**
+ * Sends `n` messages from `from` and times each from the send call to its decryption at `to`, after
+ * a warm-up message that shares the Megolm session.
+ */
+export async function measureSendToDecrypt(from: Client, to: Client, roomId: string, n: number): Promise<number[]> {
+  const arrived = new Map<string, number>();
+  to.on(sdk.MatrixEventEvent.Decrypted, (ev) => {
+    const body = ev.getContent()['body'];
+    if (typeof body === 'string' && !arrived.has(body)) arrived.set(body, performance.now());
+  });
+  await from.sendTextMessage(roomId, 'warm-up');
+  await waitFor('warm-up', () => arrived.has('warm-up'), 30_000);
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const body = `latency-${i}`;
+    const t0 = performance.now();
+    await from.sendTextMessage(roomId, body);
+    await waitFor(body, () => arrived.has(body), 10_000);
+    samples.push(arrived.get(body)! - t0);
+  }
+  return samples;
 }

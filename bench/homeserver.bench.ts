@@ -3,8 +3,8 @@
 // Everything runs against real homeserver processes on loopback; figures go to bench/results/homeserver.json.
 import { rmSync } from 'node:fs';
 import { startHomeserver, type RegisteredUser } from '../tests/helpers/homeserver.ts';
-import { ENCRYPTION_STATE, newClient, sdk, waitFor } from '../tests/helpers/client.ts';
-import { agent, benchConfig, httpJson, registerMany } from './harness.ts';
+import { ENCRYPTION_STATE, newClient, waitFor } from '../tests/helpers/client.ts';
+import { agent, benchConfig, httpJson, measureSendToDecrypt, registerMany } from './harness.ts';
 import { median, percentile, report, round, rssMb, type Figure } from './stats.ts';
 
 const quick = process.argv.includes('--quick');
@@ -58,23 +58,7 @@ async function sendToDecrypt(): Promise<number[]> {
     await waitFor('invite', () => cb.getRoom(roomId)?.getMyMembership() === 'invite');
     await cb.joinRoom(roomId);
     await waitFor('join', () => ca.getRoom(roomId)?.getMember(bob.userId)?.membership === 'join');
-    const arrived = new Map<string, number>();
-    cb.on(sdk.MatrixEventEvent.Decrypted, (ev) => {
-      const body = ev.getContent()['body'];
-      if (typeof body === 'string' && !arrived.has(body)) arrived.set(body, performance.now());
-    });
-    // Warm up: the first message shares the Megolm session.
-    await ca.sendTextMessage(roomId, 'warm-up');
-    await waitFor('warm-up', () => arrived.has('warm-up'));
-    const samples: number[] = [];
-    for (let i = 0; i < (quick ? 30 : 100); i++) {
-      const body = `latency-${i}`;
-      const t0 = performance.now();
-      await ca.sendTextMessage(roomId, body);
-      await waitFor(body, () => arrived.has(body), 10_000);
-      samples.push(arrived.get(body)! - t0);
-    }
-    return samples;
+    return await measureSendToDecrypt(ca, cb, roomId, quick ? 30 : 100);
   } finally {
     ca.stopClient();
     cb.stopClient();

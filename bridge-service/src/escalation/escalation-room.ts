@@ -4,18 +4,12 @@
 // rooms the bot is in. The bot only ever writes state and memberships; it cannot read content.
 import type { ConsentReceiptReferenceContent, SessionContent } from '../../../protocol/src/event-types.ts';
 import { CONSENT_RECEIPT_EVENT_TYPE, SESSION_EVENT_TYPE, SESSION_STATE_KEY } from '../../../protocol/src/event-types.ts';
+import { botOwnedPowerLevels } from '../services/room-power.ts';
 import { HomeserverError, type CreateRoomRequest, type HomeserverClient } from '../services/homeserver-client.ts';
 
 /** The part of HomeserverClient escalations use (unit tests give a fake). */
 export type EscalationHomeserver = Pick<HomeserverClient, 'botUserId' | 'createRoom' | 'invite' | 'kick' | 'getStateEvent'>;
 
-// Every state event but the ones members need to talk is the bot's alone; members send (encrypted)
-// messages at power 0 and cannot invite, kick, or change the room's encryption, ACL or visibility.
-const BOT_ONLY_STATE = [
-  'm.room.power_levels', 'm.room.encryption', 'm.room.history_visibility', 'm.room.server_acl', 'm.room.join_rules', 'm.room.retention',
-  'm.room.guest_access', 'm.room.name', 'm.room.topic', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.tombstone',
-  'm.room.pinned_events', SESSION_EVENT_TYPE, CONSENT_RECEIPT_EVENT_TYPE,
-];
 
 export function escalationRoomRequest(opts: {
   botUserId: string;
@@ -30,19 +24,8 @@ export function escalationRoomRequest(opts: {
     visibility: 'private',
     // Shown by every client; says nothing about the student or why.
     name: 'Counsellor support',
-    power_level_content_override: {
-      users: { [opts.botUserId]: 100 },
-      users_default: 0,
-      events_default: 0,
-      state_default: 100,
-      invite: 100,
-      kick: 100,
-      ban: 100,
-      redact: 100,
-      historical: 100,
-      events: Object.fromEntries(BOT_ONLY_STATE.map((t) => [t, 100])),
-      notifications: { room: 100 },
-    },
+    // Bot 100, members 0 (they talk); the consent reference is the bot's alone too.
+    power_level_content_override: botOwnedPowerLevels([opts.botUserId], { botOnlyEvents: [CONSENT_RECEIPT_EVENT_TYPE] }),
     initial_state: [
       { type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } },
       { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'joined' } },

@@ -9,15 +9,10 @@ import { Value } from '@sinclair/typebox/value';
 import { SESSION_EVENT_TYPE, SESSION_STATE_KEY, SessionContentSchema, type SessionContent } from '../../../protocol/src/event-types.ts';
 import { COORDINATION_ROOM_EVENT_TYPE, COORDINATION_PROTOCOL_VERSION } from '../../../protocol/src/coordination.ts';
 import type { CreateRoomRequest, StateEvent } from '../services/homeserver-client.ts';
+import { botOwnedPowerLevels } from '../services/room-power.ts';
 
 export const MEGOLM = 'm.megolm.v1.aes-sha2';
 
-// Every state event but membership is the bot's alone.
-const BOT_ONLY_EVENTS = [
-  'm.room.power_levels', 'm.room.encryption', 'm.room.history_visibility', 'm.room.server_acl', 'm.room.join_rules', 'm.room.retention',
-  'm.room.guest_access', 'm.room.name', 'm.room.topic', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.tombstone',
-  'm.room.pinned_events', SESSION_EVENT_TYPE,
-];
 
 /** The host part of a server name: ACL globs are matched without the port (spec: Server ACLs). */
 export function aclHost(serverName: string): string {
@@ -46,22 +41,9 @@ export function serverAclContent(serverNames: readonly string[]): Record<string,
   return { allow: hosts.sort(), deny: [], allow_ip_literals: false };
 }
 
-/** Power levels: the bot at 100 and nobody else above 0; members may send (encrypted) messages. */
+/** Power levels of peer, group and coordination rooms (the shared shape; `readOnly` ends a session). */
 export function powerLevels(admins: readonly string[], opts: { readOnly?: boolean } = {}): Record<string, unknown> {
-  return {
-    users: Object.fromEntries(admins.map((u) => [u, 100])),
-    users_default: 0,
-    // An ended session keeps its history for the student but takes no more messages.
-    events_default: opts.readOnly ? 100 : 0,
-    state_default: 100,
-    invite: 100,
-    kick: 100,
-    ban: 100,
-    redact: 100,
-    historical: 100,
-    events: Object.fromEntries(BOT_ONLY_EVENTS.map((t) => [t, 100])),
-    notifications: { room: 100 },
-  };
+  return botOwnedPowerLevels(admins, opts);
 }
 
 function checkedSession(content: SessionContent): Record<string, unknown> {
