@@ -1,0 +1,160 @@
+// The app's state, observed by the views through StoreController. It owns the session's lifecycle:
+// sign-in (plain fetch), then the lazily loaded matrix-js-sdk client, and sign-out wiping the device.
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ChatClient, ChatMessage, RoomSummary } from '../matrix/chat-client.ts';
+import type * as ChatClientModule from '../matrix/chat-client.ts';
+import { signInWithPassword, SignInError, type Session } from '../matrix/session.ts';
+import { forgetSession, loadSession, saveSession, wipeIndexedDb, type KeyValueStorage } from '../platform/storage.ts';
+
+export type Phase = 'signed-out' | 'signing-in' | 'starting' | 'ready';
+export type SignInProblem = 'credentials' | 'network' | 'server' | null;
+
+export interface AppSnapshot {
+  phase: Phase;
+  userId: string | null;
+  rooms: RoomSummary[];
+  selectedRoomId: string | null;
+  selectedRoomName: string;
+  messages: ChatMessage[];
+  signInProblem: SignInProblem;
+  /** The latest incoming message, for the aria-live region. */
+  announcement: { roomName: string; sender: string; body: string | null; seq: number } | null;
+}
+
+type ChatModule = typeof ChatClientModule;
+
+/** Starts fetching matrix-js-sdk and its WASM; called after first paint and again on demand. */
+let chatModule: Promise<ChatModule> | null = null;
+export function preloadChatClient(): Promise<ChatModule> {
+  chatModule ??= import('../matrix/chat-client.ts').catch((e: unknown) => {
+    chatModule = null; // offline on a cold cache: the next attempt fetches again
+    throw e;
+  });
+  return chatModule;
+}
+
+export class AppStore extends EventTarget {
+  private readonly storage: KeyValueStorage;
+  private readonly homeserverUrl: () => Promise<string>;
+  private client: ChatClient | null = null;
+  private seq = 0;
+  snapshot: AppSnapshot = {
+    phase: 'signed-out', userId: null, rooms: [], selectedRoomId: null, selectedRoomName: '', messages: [], signInProblem: null, announcement: null,
+  };
+
+  /** `homeserverUrl` resolves once the runtime config is read; sign-in is the first to need it. */
+  constructor(storage: KeyValueStorage, homeserverUrl: () => Promise<string>) {
+    super();
+    this.storage = storage;
+    this.homeserverUrl = homeserverUrl;
+  }
+
+  private set(patch: Partial<AppSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    this.dispatchEvent(new Event('change'));
+  }
+
+  /** Resumes a stored session, if there is one. */
+  async resume(): Promise<void> {
+    const session = loadSession(this.storage);
+    if (!session) return;
+    try {
+      await this.startClient(session);
+    } catch {
+      // The SDK or its WASM could not load (offline on a cold cache): the session stays stored.
+      this.set({ phase: 'signed-out', signInProblem: 'network' });
+    }
+  }
+
+  async signIn(username: string, password: string): Promise<void> {
+    this.set({ phase: 'signing-in', signInProblem: null });
+    try {
+      const session = await signInWithPassword(await this.homeserverUrl(), username, password);
+      saveSession(this.storage, session);
+      await this.startClient(session);
+    } catch (e) {
+      const problem: SignInProblem = e instanceof SignInError
+        ? (e.errcode === 'M_FORBIDDEN' || e.errcode === 'M_INVALID_USERNAME' || e.errcode === 'M_USER_DEACTIVATED' ? 'credentials' : e.errcode === 'NETWORK' ? 'network' : 'server')
+        : 'server';
+      this.set({ phase: 'signed-out', signInProblem: problem });
+    }
+  }
+
+  private async startClient(session: Session): Promise<void> {
+    this.set({ phase: 'starting', userId: session.userId });
+    const { ChatClient } = await preloadChatClient();
+    this.client = await ChatClient.start(session, {
+      onChange: (roomId) => this.refresh(roomId),
+      onIncoming: (roomId, m) => {
+        this.seq += 1;
+        this.set({ announcement: { roomName: this.client?.roomName(roomId) ?? '', sender: m.sender, body: m.body, seq: this.seq } });
+      },
+      onSessionEnded: () => { void this.signOut(); },
+    });
+    this.set({ phase: 'ready' });
+    this.refresh(null);
+  }
+
+  private refresh(roomId: string | null): void {
+    const c = this.client;
+    if (!c) return;
+    const selected = this.snapshot.selectedRoomId;
+    const patch: Partial<AppSnapshot> = { rooms: c.rooms() };
+    if (selected && (roomId === null || roomId === selected)) {
+      patch.messages = c.messages(selected);
+      patch.selectedRoomName = c.roomName(selected);
+    }
+    this.set(patch);
+  }
+
+  selectRoom(roomId: string | null): void {
+    this.set({
+      selectedRoomId: roomId,
+      messages: roomId && this.client ? this.client.messages(roomId) : [],
+      selectedRoomName: roomId && this.client ? this.client.roomName(roomId) : '',
+    });
+  }
+
+  async send(body: string): Promise<void> {
+    const roomId = this.snapshot.selectedRoomId;
+    if (!this.client || !roomId || body.trim() === '') return;
+    try {
+      await this.client.sendText(roomId, body);
+    } catch { /* the message shows as failed, with a retry */ }
+    this.refresh(roomId);
+  }
+
+  async retry(id: string): Promise<void> {
+    const roomId = this.snapshot.selectedRoomId;
+    if (!this.client || !roomId) return;
+    try { await this.client.retry(roomId, id); } catch { /* stays failed */ }
+    this.refresh(roomId);
+  }
+
+  /** Logs out on the server and wipes the session, keys and stored data from this device. */
+  async signOut(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    if (c) await c.logout();
+    forgetSession(this.storage);
+    await wipeIndexedDb();
+    this.set({ phase: 'signed-out', userId: null, rooms: [], selectedRoomId: null, selectedRoomName: '', messages: [], announcement: null });
+  }
+}
+
+/** Re-renders its host whenever the store changes. */
+export class StoreController implements ReactiveController {
+  private readonly host: ReactiveControllerHost;
+  readonly store: AppStore;
+  private readonly onChange = (): void => this.host.requestUpdate();
+
+  constructor(host: ReactiveControllerHost, store: AppStore) {
+    this.host = host;
+    this.store = store;
+    host.addController(this);
+  }
+
+  get value(): AppSnapshot { return this.store.snapshot; }
+  hostConnected(): void { this.store.addEventListener('change', this.onChange); }
+  hostDisconnected(): void { this.store.removeEventListener('change', this.onChange); }
+}
