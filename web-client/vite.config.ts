@@ -1,10 +1,54 @@
 // Builds the single-page app into web-client/dist. matrix-js-sdk and its Rust crypto WASM are only
 // reached through dynamic import(), so Rollup splits them out of the first screen's chunk.
-import { defineConfig } from 'vite';
+// A second entry builds the service worker to dist/sw.js (unhashed: browsers look it up by name),
+// and after the build the list of shell files it precaches is written into it.
+import { defineConfig, type Plugin } from 'vite';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+const SW_ENTRY = 'sw';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** Fills dist/sw.js's precache list: index.html and what it loads, the locale chunks, public/. */
+function precacheShell(): Plugin {
+  return {
+    name: 'peerline-precache-shell',
+    apply: 'build',
+    writeBundle(options, bundle) {
+      const outDir = options.dir ?? resolve(import.meta.dirname, 'dist');
+      const html = readFileSync(join(outDir, 'index.html'), 'utf8');
+      const fromHtml = [...html.matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((m) => m[1]!);
+      // Chunks the entry imports statically load before first paint too.
+      const staticImports = (file: string, seen: Set<string>): void => {
+        const c = bundle[file];
+        if (seen.has(file) || !c || c.type !== 'chunk') return;
+        seen.add(file);
+        for (const f of c.imports) staticImports(f, seen);
+      };
+      const firstScreen = new Set<string>();
+      for (const f of fromHtml) staticImports(f, firstScreen);
+      const locales = Object.values(bundle).filter((c) => c.type === 'chunk' && (c.facadeModuleId ?? '').includes('/src/locales/')).map((c) => c.fileName);
+      const publicFiles = filesUnder(resolve(import.meta.dirname, 'public')).map((p) => relative(resolve(import.meta.dirname, 'public'), p).split('\\').join('/'));
+      const list = [...new Set(['index.html', ...fromHtml, ...firstScreen, ...locales, ...publicFiles])].sort();
+      const swPath = join(outDir, 'sw.js');
+      const sw = readFileSync(swPath, 'utf8');
+      const placeholder = /(["'`])__PEERLINE_PRECACHE__\1/;
+      if (!placeholder.test(sw)) throw new Error('sw.js: precache placeholder not found');
+      writeFileSync(swPath, sw.replace(placeholder, JSON.stringify(JSON.stringify(list))));
+    },
+  };
+}
 
 export default defineConfig({
   root: import.meta.dirname,
   base: './',
+  plugins: [precacheShell()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -13,5 +57,14 @@ export default defineConfig({
     // The crypto WASM is several MB; the warning is about it, not about the app's own code.
     chunkSizeWarningLimit: 8000,
     modulePreload: { polyfill: false },
+    rollupOptions: {
+      input: {
+        index: resolve(import.meta.dirname, 'index.html'),
+        [SW_ENTRY]: resolve(import.meta.dirname, 'src/platform/service-worker.ts'),
+      },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === SW_ENTRY ? 'sw.js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
 });

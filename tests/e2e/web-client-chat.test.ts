@@ -34,6 +34,8 @@ async function signIn(page: Page, user: RegisteredUser): Promise<void> {
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Conversations' }).waitFor();
+  // First sign-in sets up key backup and shows the recovery key once (tests/e2e/key-backup.test.ts covers it).
+  await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
 }
 
 async function openRoom(page: Page): Promise<void> {

@@ -1,12 +1,13 @@
 // `npm start`: one embedded homeserver for trying Peerline out, with demo accounts whose sign-in
-// details are printed and written to .peerline/demo.json. A second start reuses the data;
-// `npm start -- --fresh` starts over.
+// details are printed and written to .peerline/demo.json, and the built web client served beside it
+// (pointed at this homeserver). A second start reuses the data; `npm start -- --fresh` starts over.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createHomeserver } from '../app.ts';
+import { startWebServer, type WebServer } from './static-server.ts';
 
 interface DemoState {
   shared_secret: string;
@@ -54,12 +55,25 @@ for (const [localpart, role] of [['demo-student', 'student'], ['demo-supporter',
 }
 writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
 const baseUrl = `http://127.0.0.1:${ports.clientPort}`;
-writeFileSync(join(demoDir, 'demo.json'), JSON.stringify({ homeserver: { server_name: config.server_name, client_url: baseUrl, federation_url: `https://127.0.0.1:${ports.federationPort}` }, accounts: state.accounts }, null, 2), { mode: 0o600 });
+
+// The web client, with config.json generated so it signs in to this homeserver.
+const webDir = join(root, 'web-client', 'dist');
+const webPort = Number(process.env['PEERLINE_WEB_PORT'] ?? '8080');
+let web: WebServer | null = null;
+if (existsSync(join(webDir, 'index.html'))) {
+  web = await startWebServer({ root: webDir, port: webPort, config: { homeserver_url: baseUrl, bridge_url: null, region: 'default', default_language: 'en' } })
+    .catch((e: unknown) => {
+      process.stderr.write(`peerline: could not serve the web client on port ${webPort} (${(e as Error).message}); set PEERLINE_WEB_PORT to a free port\n`);
+      return null;
+    });
+}
+writeFileSync(join(demoDir, 'demo.json'), JSON.stringify({ homeserver: { server_name: config.server_name, client_url: baseUrl, federation_url: `https://127.0.0.1:${ports.federationPort}` }, web_url: web?.url ?? null, accounts: state.accounts }, null, 2), { mode: 0o600 });
 
 process.stdout.write([
   '',
   `Peerline demo homeserver is running: ${config.server_name}`,
   `  client API:  ${baseUrl}   (point any Matrix client here)`,
+  web ? `  web client:  ${web.url}/   (sign in with an account below)` : '  web client:  not served (run `npm run build`, or free PEERLINE_WEB_PORT)',
   '  accounts:',
   ...state.accounts.map((a) => `    ${a.role.padEnd(10)} ${a.user_id}   password: ${a.password}`),
   `  details for scripts: ${join(demoDir, 'demo.json')}`,
@@ -68,7 +82,7 @@ process.stdout.write([
 ].join('\n'));
 
 const stop = (): void => {
-  hs.stop().then(() => process.exit(0), () => process.exit(1));
+  Promise.all([web?.close(), hs.stop()]).then(() => process.exit(0), () => process.exit(1));
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

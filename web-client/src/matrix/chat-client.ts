@@ -6,6 +6,7 @@ import {
   type MatrixClient, type MatrixEvent, type Room,
 } from 'matrix-js-sdk';
 import type { Session } from './session.ts';
+import { secretStorageCallbacks } from './key-backup.ts';
 
 export type MessageState = 'sending' | 'sent' | 'failed';
 
@@ -54,6 +55,7 @@ export class ChatClient {
   static async start(session: Session, events: ChatClientEvents): Promise<ChatClient> {
     const client = createClient({
       baseUrl: session.homeserverUrl, userId: session.userId, deviceId: session.deviceId, accessToken: session.accessToken,
+      cryptoCallbacks: secretStorageCallbacks,
     });
     await client.initRustCrypto({ cryptoDatabasePrefix: CRYPTO_DB_PREFIX });
     const chat = new ChatClient(session, client, events);
@@ -160,6 +162,9 @@ export class ChatClient {
     try { await this.client.logout(true); } catch { /* offline or already invalid: local data still goes */ }
     try { await this.client.clearStores(); } catch { /* wiped again by the caller */ }
   }
+
+  /** The SDK client, for key-backup.ts (the only other module that speaks matrix-js-sdk). */
+  get sdkClient(): MatrixClient { return this.client; }
 
   stop(): void {
     this.client.stopClient();

@@ -4,10 +4,15 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ChatClient, ChatMessage, RoomSummary } from '../matrix/chat-client.ts';
 import type * as ChatClientModule from '../matrix/chat-client.ts';
 import { signInWithPassword, SignInError, type Session } from '../matrix/session.ts';
+import type * as KeyBackupModule from '../matrix/key-backup.ts';
+import { registerWithToken, RegistrationError, type RegistrationProblem, type RegistrationRequest } from '../matrix/registration.ts';
+import { listDevices, logOutOtherDevices, type DeviceInfo } from '../matrix/devices.ts';
 import { forgetSession, loadSession, saveSession, wipeIndexedDb, type KeyValueStorage } from '../platform/storage.ts';
 
 export type Phase = 'signed-out' | 'signing-in' | 'starting' | 'ready';
 export type SignInProblem = 'credentials' | 'network' | 'server' | null;
+/** Restoring older messages on a new device: offered when the account has a key backup this device cannot read. */
+export type RestoreState = 'none' | 'offer' | 'working' | 'wrong-key' | 'failed';
 
 export interface AppSnapshot {
   phase: Phase;
@@ -19,6 +24,10 @@ export interface AppSnapshot {
   signInProblem: SignInProblem;
   /** The latest incoming message, for the aria-live region. */
   announcement: { roomName: string; sender: string; body: string | null; seq: number } | null;
+  registerProblem: RegistrationProblem | null;
+  /** The new recovery key, shown once and then forgotten. */
+  recoveryKey: string | null;
+  restore: RestoreState;
 }
 
 type ChatModule = typeof ChatClientModule;
@@ -40,6 +49,7 @@ export class AppStore extends EventTarget {
   private seq = 0;
   snapshot: AppSnapshot = {
     phase: 'signed-out', userId: null, rooms: [], selectedRoomId: null, selectedRoomName: '', messages: [], signInProblem: null, announcement: null,
+    registerProblem: null, recoveryKey: null, restore: 'none',
   };
 
   /** `homeserverUrl` resolves once the runtime config is read; sign-in is the first to need it. */
@@ -71,7 +81,7 @@ export class AppStore extends EventTarget {
     try {
       const session = await signInWithPassword(await this.homeserverUrl(), username, password);
       saveSession(this.storage, session);
-      await this.startClient(session);
+      await this.startClient(session, password);
     } catch (e) {
       const problem: SignInProblem = e instanceof SignInError
         ? (e.errcode === 'M_FORBIDDEN' || e.errcode === 'M_INVALID_USERNAME' || e.errcode === 'M_USER_DEACTIVATED' ? 'credentials' : e.errcode === 'NETWORK' ? 'network' : 'server')
@@ -80,7 +90,26 @@ export class AppStore extends EventTarget {
     }
   }
 
-  private async startClient(session: Session): Promise<void> {
+  /** Creates an account with a registration token and signs in to it. */
+  async register(req: RegistrationRequest): Promise<void> {
+    this.set({ phase: 'signing-in', registerProblem: null });
+    let session: Session;
+    try {
+      session = await registerWithToken(await this.homeserverUrl(), req);
+    } catch (e) {
+      this.set({ phase: 'signed-out', registerProblem: e instanceof RegistrationError ? e.problem : 'server' });
+      return;
+    }
+    saveSession(this.storage, session);
+    try {
+      await this.startClient(session, req.password);
+    } catch {
+      this.set({ phase: 'signed-out', signInProblem: 'network' });
+    }
+  }
+
+  /** `password` (just typed, held only for this call) lets the first device set up key backup. */
+  private async startClient(session: Session, password?: string): Promise<void> {
     this.set({ phase: 'starting', userId: session.userId });
     const { ChatClient } = await preloadChatClient();
     this.client = await ChatClient.start(session, {
@@ -93,6 +122,60 @@ export class AppStore extends EventTarget {
     });
     this.set({ phase: 'ready' });
     this.refresh(null);
+    void this.checkKeyBackup(password ?? null);
+  }
+
+  private keyBackup(): Promise<typeof KeyBackupModule> {
+    return import('../matrix/key-backup.ts');
+  }
+
+  /** First device: set up key backup silently and show the recovery key once. New device: offer to restore. */
+  private async checkKeyBackup(password: string | null): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    try {
+      const kb = await this.keyBackup();
+      const status = await kb.keyBackupStatus(c.sdkClient);
+      if (status === 'needs-recovery-key') this.set({ restore: 'offer' });
+      else if (status === 'none' && password !== null) {
+        const recoveryKey = await kb.setUpKeyBackup(c.sdkClient, password);
+        if (this.client === c) this.set({ recoveryKey });
+      }
+    } catch { /* offline or refused: tried again at the next sign-in; chatting works without backup */ }
+  }
+
+  dismissRecoveryKey(): void { this.set({ recoveryKey: null }); }
+  skipRestore(): void { this.set({ restore: 'none' }); }
+
+  async restoreKeys(recoveryKey: string): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    this.set({ restore: 'working' });
+    try {
+      const kb = await this.keyBackup();
+      try {
+        await kb.restoreWithRecoveryKey(c.sdkClient, recoveryKey);
+      } catch (e) {
+        this.set({ restore: e instanceof kb.RecoveryKeyError ? 'wrong-key' : 'failed' });
+        return;
+      }
+      this.set({ restore: 'none' });
+      this.refresh(null);
+    } catch {
+      this.set({ restore: 'failed' });
+    }
+  }
+
+  /** This account's devices, this one first. */
+  devices(): Promise<DeviceInfo[]> {
+    const c = this.client;
+    return c ? listDevices(c.session) : Promise.resolve([]);
+  }
+
+  /** Logs out every device but this one; `password` answers the server's confirmation. */
+  logOutOtherDevices(password: string): Promise<number> {
+    const c = this.client;
+    return c ? logOutOtherDevices(c.session, password) : Promise.resolve(0);
   }
 
   private refresh(roomId: string | null): void {
@@ -138,7 +221,7 @@ export class AppStore extends EventTarget {
     if (c) await c.logout();
     forgetSession(this.storage);
     await wipeIndexedDb();
-    this.set({ phase: 'signed-out', userId: null, rooms: [], selectedRoomId: null, selectedRoomName: '', messages: [], announcement: null });
+    this.set({ phase: 'signed-out', userId: null, rooms: [], selectedRoomId: null, selectedRoomName: '', messages: [], announcement: null, recoveryKey: null, restore: 'none' });
   }
 }
 

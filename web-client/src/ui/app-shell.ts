@@ -9,6 +9,11 @@ import { preferredLocale, setLocale, type Locale } from './localization.ts';
 import './components/crisis-button/crisis-button.component.ts';
 import './views/sign-in-view.ts';
 import './views/conversations-view.ts';
+import './components/key-backup-dialogs/recovery-key-dialog.component.ts';
+import './components/key-backup-dialogs/restore-dialog.component.ts';
+import './components/device-list/device-list.component.ts';
+import type { RegisterEvent } from './components/register-form/register-form.component.ts';
+import type { RestoreKeysEvent } from './components/key-backup-dialogs/restore-dialog.component.ts';
 import type { SignInEvent } from './components/sign-in-form/sign-in-form.component.ts';
 import type { RoomSelectedEvent } from './components/room-list/room-list.component.ts';
 import type { SendEvent } from './components/message-composer/message-composer.component.ts';
@@ -46,6 +51,10 @@ export class PeerlineApp extends LitElement {
     updateWhenLocaleChanges(this);
     this.addEventListener('sign-in', (e) => { const { username, password } = (e as SignInEvent).detail; void this.store.signIn(username, password); });
     this.addEventListener('sign-out', () => { void this.store.signOut(); });
+    this.addEventListener('register', (e) => { void this.store.register((e as RegisterEvent).detail); });
+    this.addEventListener('recovery-key-saved', () => this.store.dismissRecoveryKey());
+    this.addEventListener('restore-keys', (e) => { void this.store.restoreKeys((e as RestoreKeysEvent).detail.recoveryKey); });
+    this.addEventListener('restore-skipped', () => this.store.skipRestore());
     this.addEventListener('room-selected', (e) => this.store.selectRoom((e as RoomSelectedEvent).detail.roomId));
     this.addEventListener('send', (e) => { void this.store.send((e as SendEvent).detail.body); });
     this.addEventListener('retry', (e) => { void this.store.retry((e as RetryEvent).detail.id); });
@@ -104,15 +113,18 @@ export class PeerlineApp extends LitElement {
               <option value="de" ?selected=${this.locale === 'de'} lang="de">Deutsch</option>
             </select>
           </label>
+          ${s.phase === 'ready' ? html`<peerline-device-list .load=${() => this.store.devices()} .logOutOthers=${(pw: string) => this.store.logOutOtherDevices(pw)}></peerline-device-list>` : ''}
           <peerline-crisis-button .resources=${this.resources}></peerline-crisis-button>
         </div>
       </header>
       <div class="visually-hidden" role="log" aria-live="polite" aria-atomic="false" id="announcements">${this.announcement()}</div>
       <main>
         ${s.phase === 'signed-out' || s.phase === 'signing-in'
-          ? html`<peerline-sign-in-view ?busy=${s.phase === 'signing-in'} .problem=${s.signInProblem}></peerline-sign-in-view>`
+          ? html`<peerline-sign-in-view ?busy=${s.phase === 'signing-in'} .problem=${s.signInProblem} .registerProblem=${s.registerProblem}></peerline-sign-in-view>`
           : html`<peerline-conversations-view .state=${s} .locale=${this.locale}></peerline-conversations-view>`}
-      </main>`;
+      </main>
+      <peerline-recovery-key-dialog .recoveryKey=${s.recoveryKey}></peerline-recovery-key-dialog>
+      <peerline-restore-dialog .state=${s.restore}></peerline-restore-dialog>`;
   }
 }
 

@@ -2,23 +2,32 @@
 import { LitElement, html, css } from 'lit';
 import { msg, updateWhenLocaleChanges } from '@lit/localize';
 import '../components/sign-in-form/sign-in-form.component.ts';
+import '../components/register-form/register-form.component.ts';
 import type { SignInProblem } from '../components/sign-in-form/sign-in-form.component.ts';
+import type { RegistrationProblem } from '../../matrix/registration.ts';
 
 export class SignInView extends LitElement {
-  static override properties = { busy: { type: Boolean }, problem: { attribute: false } };
+  static override properties = { busy: { type: Boolean }, problem: { attribute: false }, registerProblem: { attribute: false }, mode: { state: true } };
   static override styles = css`
     :host { display: block; max-width: 26rem; margin: var(--pl-space-5) auto; padding: 0 var(--pl-space-3); }
     h1 { font-size: 1.75rem; margin: 0 0 var(--pl-space-2); }
     h1:focus { outline: none; }
     p { color: var(--pl-text-muted); margin: 0 0 var(--pl-space-4); }
+    .switch { font: inherit; cursor: pointer; color: var(--pl-link); background: none; border: none; text-decoration: underline; padding: var(--pl-space-1) 0; min-height: 2.75rem; margin-top: var(--pl-space-3); }
+    .switch:focus-visible { outline: 3px solid var(--pl-focus); outline-offset: 2px; }
   `;
   declare busy: boolean;
   declare problem: SignInProblem;
+  declare registerProblem: RegistrationProblem | null;
+  /** Sign in, or create an account with a registration token. */
+  declare mode: 'sign-in' | 'register';
 
   constructor() {
     super();
     this.busy = false;
     this.problem = null;
+    this.registerProblem = null;
+    this.mode = 'sign-in';
     updateWhenLocaleChanges(this);
   }
 
@@ -27,11 +36,24 @@ export class SignInView extends LitElement {
     this.renderRoot.querySelector('h1')?.focus();
   }
 
+  private switchMode(): void {
+    this.mode = this.mode === 'sign-in' ? 'register' : 'sign-in';
+    void this.updateComplete.then(() => this.focusHeading());
+  }
+
   override render() {
+    if (this.mode === 'register') {
+      return html`
+        <h1 tabindex="-1">${msg('Create account', { id: 'register.heading' })}</h1>
+        <p>${msg('Your institution gives you a registration code.', { id: 'register.intro' })}</p>
+        <peerline-register-form ?busy=${this.busy} .problem=${this.registerProblem}></peerline-register-form>
+        <button class="switch" type="button" @click=${this.switchMode}>${msg('I already have an account', { id: 'register.to-sign-in' })}</button>`;
+    }
     return html`
       <h1 tabindex="-1">${msg('Sign in', { id: 'signin.heading' })}</h1>
       <p>${msg("Sign in with your institution's account.", { id: 'signin.intro' })}</p>
-      <peerline-sign-in-form ?busy=${this.busy} .problem=${this.problem}></peerline-sign-in-form>`;
+      <peerline-sign-in-form ?busy=${this.busy} .problem=${this.problem}></peerline-sign-in-form>
+      <button class="switch" type="button" @click=${this.switchMode}>${msg('Create an account with a registration code', { id: 'signin.to-register' })}</button>`;
   }
 }
 
