@@ -17,7 +17,11 @@ export function buildWebClientIfStale(root: string): void {
   const built = newestMtime(join(web, 'dist', 'index.html'));
   const sources = Math.max(...['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(join(web, p))));
   if (built > sources) return;
-  execFileSync(process.execPath, [resolve(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' });
+  // vitest sets NODE_ENV=test, which would make this a development build (Lit's dev mode, no service
+  // worker): the tests must exercise the production build people get.
+  execFileSync(process.execPath, [resolve(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: web, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 export default function setup(): void {
