@@ -1,19 +1,11 @@
-// The one error type of the bridge: an HTTP status, a Matrix-style errcode and a message safe to show
-// a client. Services throw it; the error middleware turns it into `{ errcode, error }`.
+// Errors of the bridge API: the services' shared HttpError (errcode, HTTP status, a message safe to
+// show a client) and shorthands for the common ones; the error middleware renders them.
 
-export class BridgeError extends Error {
-  readonly status: number;
-  readonly errcode: string;
-  /** Extra fields merged into the response body (e.g. `retry_after_ms`, `problems`). */
-  readonly extra: Record<string, unknown>;
+import { HttpError } from '../../server-kit/src/http-error.ts';
 
-  constructor(status: number, errcode: string, message: string, extra: Record<string, unknown> = {}) {
-    super(message);
-    this.status = status;
-    this.errcode = errcode;
-    this.extra = extra;
-  }
-}
+/** The bridge's name for the services' shared error type. */
+export const BridgeError = HttpError;
+export type BridgeError = HttpError;
 
 export const missingToken = (m = 'Missing session token'): BridgeError => new BridgeError(401, 'M_MISSING_TOKEN', m);
 export const unknownToken = (m = 'Unknown, expired or revoked session token'): BridgeError => new BridgeError(401, 'M_UNKNOWN_TOKEN', m);

@@ -1,22 +1,11 @@
-// The one error type of the homeserver: carries the Matrix errcode, HTTP status and a message that
-// names what was wrong. The HTTP layer turns it into the standard `{errcode, error}` response.
+// Errors of the Client-Server and Server-Server APIs: the services' shared HttpError (Matrix errcode,
+// HTTP status, a message naming what was wrong) and shorthands for the common ones.
 
-export class MatrixError extends Error {
-  readonly status: number;
-  readonly errcode: string;
-  readonly extra: Record<string, unknown>;
+import { HttpError } from '../../../server-kit/src/http-error.ts';
 
-  constructor(status: number, errcode: string, message: string, extra: Record<string, unknown> = {}) {
-    super(message);
-    this.status = status;
-    this.errcode = errcode;
-    this.extra = extra;
-  }
-
-  toJSON(): Record<string, unknown> {
-    return { errcode: this.errcode, error: this.message, ...this.extra };
-  }
-}
+/** The homeserver's name for the services' shared error type. */
+export const MatrixError = HttpError;
+export type MatrixError = HttpError;
 
 export const forbidden = (msg: string): MatrixError => new MatrixError(403, 'M_FORBIDDEN', msg);
 export const notFound = (msg: string): MatrixError => new MatrixError(404, 'M_NOT_FOUND', msg);
