@@ -8,6 +8,15 @@ const json = (body: unknown, token?: string, method = 'POST'): RequestInit => ({
 const auth = (token: string, method = 'GET'): RequestInit => ({ method, headers: { Authorization: `Bearer ${token}` } });
 
 describe('bridge HTTP API', () => {
+  it('lets a web client on another origin call the client API, but not the appservice endpoints', async () => {
+    const b = testBridge();
+    const preflight = await b.app.request('/v1/requests', { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect((preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase()).toContain('authorization');
+    const appservice = await b.app.request('/_matrix/app/v1/ping', { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' } });
+    expect(appservice.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('answers 401 with a JSON errcode without a token, and for an unknown one', async () => {
     const b = testBridge();
     const none = await b.app.request('/v1/policy');

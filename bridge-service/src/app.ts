@@ -2,6 +2,7 @@
 // (web-client API, admin API, appservice API, operations), and the error handlers. Tests build it
 // with their own services and call `app.request()`; modules add routes through `extraRoutes`.
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import type { Clock } from './core/clock.ts';
 import type { Logger } from './logger.ts';
 import type { Store } from './store/store.ts';
@@ -72,6 +73,9 @@ export function createApp(s: BridgeServices, extraRoutes: ((router: ApiRouter) =
 
   const app = new Hono<AppEnv>();
   app.use('*', requestContext({ logger: s.logger, metrics: s.metrics }));
+  // The web client is served from its own origin and authenticates with a bearer token (no cookies),
+  // so any origin may call the client API; the appservice endpoints get no CORS headers.
+  app.use('/v1/*', cors({ origin: '*', allowHeaders: ['Authorization', 'Content-Type'], allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'], maxAge: 600 }));
   router.mount(app, {
     auth: { sessions: s.sessions, roles: s.roles, hsToken: s.hsToken },
     rateLimit: { limiter: s.limiter, policy: () => s.policy.current(), trustForwardedFor: s.trustForwardedFor },

@@ -190,6 +190,22 @@ export class AppStore extends EventTarget {
     this.set(patch);
   }
 
+  /** The signed-in Matrix session (the bridge client asks the homeserver for an OpenID token with it). */
+  matrixSession(): Session | null { return this.client?.session ?? null; }
+
+  /** Joins a room the bridge invited us to (plain fetch) and opens it; sync brings its history. */
+  async joinAndOpen(roomId: string): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    const hs = c.session.homeserverUrl.replace(/\/+$/, '');
+    try {
+      await fetch(`${hs}/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
+        method: 'POST', headers: { Authorization: `Bearer ${c.session.accessToken}`, 'Content-Type': 'application/json' }, body: '{}',
+      });
+    } catch { /* offline: the invite stays and the room opens once sync catches up */ }
+    this.selectRoom(roomId);
+  }
+
   selectRoom(roomId: string | null): void {
     this.set({
       selectedRoomId: roomId,

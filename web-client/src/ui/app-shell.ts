@@ -20,7 +20,7 @@ import type { SendEvent } from './components/message-composer/message-composer.c
 import type { RetryEvent } from './components/message-timeline/message-timeline.component.ts';
 
 export class PeerlineApp extends LitElement {
-  static override properties = { resources: { state: true }, locale: { state: true } };
+  static override properties = { resources: { state: true }, locale: { state: true }, asking: { state: true }, bridgeUrl: { state: true } };
   static override styles = css`
     :host { display: grid; grid-template-rows: auto 1fr; height: 100dvh; }
     header { display: flex; align-items: center; justify-content: space-between; gap: var(--pl-space-2); flex-wrap: wrap; padding: var(--pl-space-2) var(--pl-space-3); background: var(--pl-surface); border-bottom: 1px solid var(--pl-border); }
@@ -30,10 +30,15 @@ export class PeerlineApp extends LitElement {
     select { font: inherit; color: var(--pl-text); background: var(--pl-bg); border: 2px solid var(--pl-border-strong); border-radius: var(--pl-radius); padding: var(--pl-space-1); min-height: 2.75rem; margin-left: var(--pl-space-1); }
     select:focus-visible { outline: 3px solid var(--pl-focus); outline-offset: 2px; }
     main { min-height: 0; overflow: auto; }
+    .ask { font: inherit; cursor: pointer; color: var(--pl-text); background: var(--pl-surface); border: 2px solid var(--pl-border-strong); border-radius: var(--pl-radius); padding: var(--pl-space-1) var(--pl-space-3); min-height: 2.75rem; }
+    .ask:focus-visible { outline: 3px solid var(--pl-focus); outline-offset: 2px; }
     .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   `;
   declare resources: CrisisResource[];
   declare locale: Locale;
+  /** The student's ask-for-support view is open (loaded lazily with the bridge client). */
+  declare asking: boolean;
+  declare bridgeUrl: string | null;
 
   private readonly store: AppStore;
   private readonly state: StoreController;
@@ -49,6 +54,10 @@ export class PeerlineApp extends LitElement {
     this.resources = currentResources(localStorage);
     this.locale = preferredLocale(location.search, navigator.languages);
     updateWhenLocaleChanges(this);
+    this.asking = false;
+    this.bridgeUrl = null;
+    this.addEventListener('support-matched', (e) => { this.asking = false; void this.store.joinAndOpen((e as CustomEvent<{ roomId: string }>).detail.roomId); });
+    this.addEventListener('support-closed', () => { this.asking = false; });
     this.addEventListener('sign-in', (e) => { const { username, password } = (e as SignInEvent).detail; void this.store.signIn(username, password); });
     this.addEventListener('sign-out', () => { void this.store.signOut(); });
     this.addEventListener('register', (e) => { void this.store.register((e as RegisterEvent).detail); });
@@ -64,8 +73,17 @@ export class PeerlineApp extends LitElement {
     super.connectedCallback();
     void this.store.resume();
     void this.config.then(async (c) => {
+      this.bridgeUrl = c.bridgeUrl;
       this.resources = await refreshResources(localStorage, c.bridgeUrl, { region: c.region, language: this.locale });
     });
+  }
+
+  private async openSupport(): Promise<void> {
+    await import('./views/ask-for-support-view.ts');
+    this.asking = true;
+    await this.updateComplete;
+    const el = this.renderRoot.querySelector('peerline-ask-for-support-view');
+    void el?.updateComplete.then(() => el.focusHeading());
   }
 
   private async changeLocale(e: Event): Promise<void> {
@@ -113,6 +131,7 @@ export class PeerlineApp extends LitElement {
               <option value="de" ?selected=${this.locale === 'de'} lang="de">Deutsch</option>
             </select>
           </label>
+          ${s.phase === 'ready' && this.bridgeUrl && !this.asking ? html`<button class="ask" type="button" @click=${() => { void this.openSupport(); }}>${msg('Ask for support', { id: 'app.ask-for-support' })}</button>` : ''}
           ${s.phase === 'ready' ? html`<peerline-device-list .load=${() => this.store.devices()} .logOutOthers=${(pw: string) => this.store.logOutOtherDevices(pw)}></peerline-device-list>` : ''}
           <peerline-crisis-button .resources=${this.resources}></peerline-crisis-button>
         </div>
@@ -121,7 +140,9 @@ export class PeerlineApp extends LitElement {
       <main>
         ${s.phase === 'signed-out' || s.phase === 'signing-in'
           ? html`<peerline-sign-in-view ?busy=${s.phase === 'signing-in'} .problem=${s.signInProblem} .registerProblem=${s.registerProblem}></peerline-sign-in-view>`
-          : html`<peerline-conversations-view .state=${s} .locale=${this.locale}></peerline-conversations-view>`}
+          : s.phase === 'ready' && this.asking
+            ? html`<peerline-ask-for-support-view .session=${this.store.matrixSession()} .bridgeUrl=${this.bridgeUrl} .resources=${this.resources}></peerline-ask-for-support-view>`
+            : html`<peerline-conversations-view .state=${s} .locale=${this.locale}></peerline-conversations-view>`}
       </main>
       <peerline-recovery-key-dialog .recoveryKey=${s.recoveryKey}></peerline-recovery-key-dialog>
       <peerline-restore-dialog .state=${s.restore}></peerline-restore-dialog>`;

@@ -1,0 +1,241 @@
+// The student's "ask for support" flow: choose a topic (an optional note stays on this device), then
+// a live queue status with the crisis resources always in view, until a supporter is matched and the
+// room opens in the conversations view. Speaks to the bridge through the lazily loaded BridgeClient.
+import { LitElement, html, css, nothing } from 'lit';
+import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
+import type { Session } from '../../matrix/session.ts';
+import type { CrisisResource } from '../../state/crisis-resources.ts';
+import { BridgeClient, BridgeError, type BridgeTopic, type SupportRequestView } from '../../bridge/bridge-client.ts';
+
+type Step = 'loading' | 'choose' | 'submitting' | 'waiting' | 'closed' | 'unavailable';
+type Problem = 'closed-hours' | 'open-already' | 'limit' | 'network' | 'server' | 'topic' | null;
+
+const NOTE_KEY = 'peerline.support-note';
+const POLL_MS = 25_000;
+
+export interface SupportMatchedEvent extends CustomEvent<{ roomId: string }> { type: 'support-matched' }
+
+export class AskForSupportView extends LitElement {
+  static override properties = {
+    session: { attribute: false }, bridgeUrl: { attribute: false }, resources: { attribute: false },
+    step: { state: true }, topics: { state: true }, request: { state: true }, problem: { state: true },
+  };
+  static override styles = css`
+    :host { display: block; max-width: 40rem; margin: 0 auto; padding: var(--pl-space-3); }
+    h1 { font-size: 1.5rem; margin: 0 0 var(--pl-space-2); }
+    h1:focus { outline: none; }
+    h2 { font-size: 1.125rem; margin: var(--pl-space-3) 0 var(--pl-space-1); }
+    form { display: grid; gap: var(--pl-space-3); }
+    fieldset { border: 1px solid var(--pl-border); border-radius: var(--pl-radius); padding: var(--pl-space-2) var(--pl-space-3); margin: 0; }
+    legend { font-weight: 700; padding: 0 var(--pl-space-1); }
+    .choice { display: flex; align-items: center; gap: var(--pl-space-2); min-height: 2.75rem; }
+    input[type=radio] { width: 1.25rem; height: 1.25rem; }
+    label.block { display: grid; gap: var(--pl-space-1); font-weight: 700; }
+    textarea { font: inherit; color: var(--pl-text); background: var(--pl-bg); border: 2px solid var(--pl-border-strong); border-radius: var(--pl-radius); padding: var(--pl-space-2); min-height: 5rem; }
+    .hint, .muted { color: var(--pl-text-muted); font-weight: 400; margin: 0; }
+    button { font: inherit; cursor: pointer; border-radius: var(--pl-radius); padding: var(--pl-space-1) var(--pl-space-3); min-height: 2.75rem; border: 2px solid var(--pl-border-strong); color: var(--pl-text); background: var(--pl-surface); }
+    button.primary { background: var(--pl-accent, var(--pl-link)); border-color: var(--pl-accent, var(--pl-link)); color: var(--pl-on-accent, #fff); font-weight: 700; }
+    button:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid var(--pl-focus); outline-offset: 2px; }
+    button[disabled] { cursor: progress; }
+    .status { font-size: 1.125rem; font-weight: 700; margin: var(--pl-space-2) 0; }
+    .actions { display: flex; flex-wrap: wrap; gap: var(--pl-space-2); }
+    .problem { color: var(--pl-danger, var(--pl-text)); border-left: 4px solid var(--pl-danger, var(--pl-border-strong)); padding-left: var(--pl-space-2); }
+    ul.crisis { list-style: none; padding: 0; margin: 0; display: grid; gap: var(--pl-space-2); }
+    ul.crisis a { color: var(--pl-link); }
+    @media (prefers-reduced-motion: no-preference) { .status { transition: opacity 0.2s; } }
+  `;
+  declare session: Session | null;
+  declare bridgeUrl: string | null;
+  declare resources: CrisisResource[];
+  declare step: Step;
+  declare topics: BridgeTopic[];
+  declare request: SupportRequestView | null;
+  declare problem: Problem;
+
+  private client: BridgeClient | null = null;
+  private poll: AbortController | null = null;
+
+  constructor() {
+    super();
+    this.session = null;
+    this.bridgeUrl = null;
+    this.resources = [];
+    this.step = 'loading';
+    this.topics = [];
+    this.request = null;
+    this.problem = null;
+    updateWhenLocaleChanges(this);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.start();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.poll?.abort();
+  }
+
+  focusHeading(): void { this.renderRoot.querySelector('h1')?.focus(); }
+
+  private async start(): Promise<void> {
+    if (!this.session || !this.bridgeUrl) { this.step = 'unavailable'; return; }
+    this.client ??= new BridgeClient(this.bridgeUrl, this.session);
+    try {
+      this.topics = await this.client.topics();
+      this.step = 'choose';
+    } catch (e) {
+      this.problem = e instanceof BridgeError && e.status === 0 ? 'network' : 'server';
+      this.step = 'unavailable';
+    }
+  }
+
+  private async submit(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const data = new FormData(form);
+    const topic = data.get('topic');
+    const note = String(data.get('note') ?? '');
+    if (typeof topic !== 'string' || topic === '') { this.problem = 'topic'; return; }
+    // The note never leaves the device: it is kept locally for the student to look at, nothing more.
+    try { if (note.trim() !== '') localStorage.setItem(NOTE_KEY, note); else localStorage.removeItem(NOTE_KEY); } catch { /* storage full or blocked */ }
+    this.problem = null;
+    this.step = 'submitting';
+    try {
+      this.request = await this.client!.createRequest({ topic, language: document.documentElement.lang || 'en' });
+      this.step = 'waiting';
+      void this.follow(this.request.request_id);
+    } catch (err) {
+      this.problem = err instanceof BridgeError
+        ? err.errcode === 'ORG.PEERLINE.SUPPORT_CLOSED' ? 'closed-hours' : err.errcode === 'ORG.PEERLINE.REQUEST_OPEN' ? 'open-already' : err.status === 429 ? 'limit' : err.status === 0 ? 'network' : 'server'
+        : 'server';
+      this.step = 'choose';
+    }
+  }
+
+  /** Long-polls the request until it is matched (room ready) or closed. */
+  private async follow(requestId: string): Promise<void> {
+    this.poll?.abort();
+    const ctl = new AbortController();
+    this.poll = ctl;
+    while (!ctl.signal.aborted) {
+      try {
+        const r = await this.client!.getRequest(requestId, POLL_MS, ctl.signal);
+        if (ctl.signal.aborted) return;
+        this.request = r;
+        this.problem = null;
+        const roomId = r.session?.room_id ?? null;
+        if (r.status === 'matched' && roomId) {
+          this.dispatchEvent(new CustomEvent('support-matched', { detail: { roomId }, bubbles: true, composed: true }));
+          return;
+        }
+        if (r.status === 'cancelled' || r.status === 'expired' || r.status === 'declined') { this.step = 'closed'; return; }
+      } catch {
+        if (ctl.signal.aborted) return;
+        this.problem = 'network';
+        await new Promise((res) => setTimeout(res, 2000));
+      }
+    }
+  }
+
+  private async cancel(): Promise<void> {
+    const r = this.request;
+    this.poll?.abort();
+    if (!r) return;
+    try {
+      this.request = await this.client!.cancelRequest(r.request_id);
+      this.step = 'closed';
+    } catch (e) {
+      // Matched meanwhile (409): keep following so the room opens.
+      if (e instanceof BridgeError && e.status === 409) void this.follow(r.request_id);
+      else { this.problem = 'network'; void this.follow(r.request_id); }
+    }
+  }
+
+  private statusText(): string {
+    const r = this.request;
+    if (!r) return '';
+    if (r.status === 'matched') return msg('A supporter is on the way. Opening your conversation …', { id: 'support.status.matched' });
+    if (r.status === 'offered') return msg('A supporter is looking at your request right now.', { id: 'support.status.offered' });
+    if (r.status === 'cancelled') return msg('Your request is cancelled.', { id: 'support.status.cancelled' });
+    if (r.status === 'expired' || r.status === 'declined') return msg('Nobody could take your request this time. You can ask again.', { id: 'support.status.expired' });
+    const minutes = r.expected_wait_seconds === null ? null : Math.max(1, Math.round(r.expected_wait_seconds / 60));
+    if (r.position !== null && minutes !== null) return msg(str`You are number ${r.position} in the queue — about ${minutes} minutes.`, { id: 'support.status.position-wait' });
+    if (r.position !== null) return msg(str`You are number ${r.position} in the queue.`, { id: 'support.status.position' });
+    return msg('You are in the queue.', { id: 'support.status.waiting' });
+  }
+
+  private problemText(): string {
+    switch (this.problem) {
+      case 'closed-hours': return msg('Peer support is closed right now. The crisis resources below are there at any time.', { id: 'support.problem.closed' });
+      case 'open-already': return msg('You already have a request open.', { id: 'support.problem.open' });
+      case 'limit': return msg('You have asked many times in the last hour. Please wait a little, or use the crisis resources below.', { id: 'support.problem.limit' });
+      case 'network': return msg('No connection to the support service. Trying again …', { id: 'support.problem.network' });
+      case 'topic': return msg('Choose a topic first.', { id: 'support.problem.topic' });
+      case 'server': return msg('Something went wrong. Please try again.', { id: 'support.problem.server' });
+      default: return '';
+    }
+  }
+
+  private crisis() {
+    const list = this.request?.crisis_resources.length ? this.request.crisis_resources : this.resources;
+    return html`
+      <section aria-labelledby="crisis-heading">
+        <h2 id="crisis-heading">${msg('If you are in danger right now', { id: 'support.crisis-heading' })}</h2>
+        <ul class="crisis">
+          ${list.map((c) => html`<li><strong>${c.name}</strong>
+            ${c.phone ? html` — <a href="tel:${c.phone}">${c.phone}</a>` : nothing}
+            ${c.url ? html` — <a href=${c.url} target="_blank" rel="noopener">${c.url}</a>` : nothing}
+            ${c.hours ? html` <span class="muted">(${c.hours})</span>` : nothing}</li>`)}
+        </ul>
+      </section>`;
+  }
+
+  private back(): void {
+    this.dispatchEvent(new CustomEvent('support-closed', { bubbles: true, composed: true }));
+  }
+
+  override render() {
+    const problem = this.problemText();
+    return html`
+      <h1 tabindex="-1">${msg('Ask for support', { id: 'support.heading' })}</h1>
+      <div role="alert">${problem && this.step !== 'waiting' ? html`<p class="problem">${problem}</p>` : nothing}</div>
+      ${this.step === 'loading' ? html`<p role="status">${msg('Connecting to the support service …', { id: 'support.loading' })}</p>` : nothing}
+      ${this.step === 'unavailable' ? html`<p>${msg('Asking for support is not available here right now.', { id: 'support.unavailable' })}</p>` : nothing}
+      ${this.step === 'choose' || this.step === 'submitting' ? this.form() : nothing}
+      <div aria-live="polite" aria-atomic="true">
+        ${this.step === 'waiting' || this.step === 'closed' ? html`<p class="status" id="support-status">${this.statusText()}</p>${this.step === 'waiting' && problem ? html`<p class="muted">${problem}</p>` : nothing}` : nothing}
+      </div>
+      <div class="actions">
+        ${this.step === 'waiting' ? html`<button type="button" @click=${() => { void this.cancel(); }}>${msg('Cancel my request', { id: 'support.cancel' })}</button>` : nothing}
+        ${this.step !== 'waiting' ? html`<button type="button" @click=${this.back}>${msg('Back to conversations', { id: 'support.back' })}</button>` : nothing}
+      </div>
+      ${this.crisis()}`;
+  }
+
+  private form() {
+    let note = '';
+    try { note = localStorage.getItem(NOTE_KEY) ?? ''; } catch { /* blocked */ }
+    return html`
+      <form @submit=${(e: SubmitEvent) => { void this.submit(e); }}>
+        <fieldset>
+          <legend>${msg('What would you like to talk about?', { id: 'support.topic-legend' })}</legend>
+          ${this.topics.map((t) => html`<label class="choice"><input type="radio" name="topic" value=${t.id} required> ${t.label}</label>`)}
+        </fieldset>
+        <label class="block">${msg('A note for yourself (optional)', { id: 'support.note-label' })}
+          <span class="hint">${msg('Stays on this device. It is never sent to anyone.', { id: 'support.note-hint' })}</span>
+          <textarea name="note" .value=${note}></textarea>
+        </label>
+        <div class="actions">
+          <button class="primary" type="submit" ?disabled=${this.step === 'submitting'}>${msg('Ask for support', { id: 'support.submit' })}</button>
+        </div>
+      </form>`;
+  }
+}
+
+customElements.define('peerline-ask-for-support-view', AskForSupportView);
+
+declare global {
+  interface HTMLElementTagNameMap { 'peerline-ask-for-support-view': AskForSupportView }
+}
