@@ -166,29 +166,39 @@ export class DeviceKeysService {
       }
     }
     // Other servers are asked side by side, each within the timeout.
+    await this.eachRemoteServer(request, res.failures, async (remote, server, users) => {
+      const r = await remote.query(server, users, timeoutMs);
+      Object.assign(res.device_keys, r.device_keys);
+      Object.assign(res.self_signing_keys, r.self_signing_keys);
+      // The requester's own signatures on a remote user's master key (made with their
+      // user-signing key) are stored here, not on the user's server.
+      for (const [userId, master] of Object.entries(r.master_keys)) {
+        const publicKeys: unknown[] = isObject(master['keys']) ? Object.values(master['keys']) : [];
+        const mine = this.d.store.signaturesFor(userId, [requester]).filter((x) => publicKeys.includes(x.target_key_id));
+        res.master_keys[userId] = withSignatures(master, mine);
+      }
+      if (r.failure) res.failures[server] = r.failure;
+    });
+    return res;
+  }
+
+  /**
+   * Asks each other server named in `request` for its users, side by side; a server that cannot be
+   * asked or fails is reported in `failures` and the others still answer.
+   */
+  private async eachRemoteServer<T>(request: Record<string, T>, failures: Record<string, JsonObject>, ask: (remote: RemoteKeyClient, server: string, users: Record<string, T>) => Promise<void>): Promise<void> {
     await Promise.all([...byServer(Object.entries(request), (u) => this.d.isLocalUser(u))].map(async ([server, users]) => {
       const remote = this.d.remote;
       if (!remote) {
-        res.failures[server] = unreachable();
+        failures[server] = unreachable();
         return;
       }
       try {
-        const r = await remote.query(server, users, timeoutMs);
-        Object.assign(res.device_keys, r.device_keys);
-        Object.assign(res.self_signing_keys, r.self_signing_keys);
-        // The requester's own signatures on a remote user's master key (made with their
-        // user-signing key) are stored here, not on the user's server.
-        for (const [userId, master] of Object.entries(r.master_keys)) {
-          const publicKeys: unknown[] = isObject(master['keys']) ? Object.values(master['keys']) : [];
-          const mine = this.d.store.signaturesFor(userId, [requester]).filter((x) => publicKeys.includes(x.target_key_id));
-          res.master_keys[userId] = withSignatures(master, mine);
-        }
-        if (r.failure) res.failures[server] = r.failure;
+        await ask(remote, server, users);
       } catch (e) {
-        res.failures[server] = { status: 503, message: (e as Error).message };
+        failures[server] = { status: 503, message: (e as Error).message };
       }
     }));
-    return res;
   }
 
   /** Signatures on `userId`'s keys that `viewer` may see (the owner's own and the viewer's), by key id. */
@@ -235,20 +245,11 @@ export class DeviceKeysService {
       }
       tx.afterCommit(() => this.d.notifier.notify(owners));
     });
-    await Promise.all([...byServer(Object.entries(request), (u) => this.d.isLocalUser(u))].map(async ([server, users]) => {
-      const remote = this.d.remote;
-      if (!remote) {
-        res.failures[server] = unreachable();
-        return;
-      }
-      try {
-        const r = await remote.claim(server, users, timeoutMs);
-        Object.assign(res.one_time_keys, r.one_time_keys);
-        if (r.failure) res.failures[server] = r.failure;
-      } catch (e) {
-        res.failures[server] = { status: 503, message: (e as Error).message };
-      }
-    }));
+    await this.eachRemoteServer(request, res.failures, async (remote, server, users) => {
+      const r = await remote.claim(server, users, timeoutMs);
+      Object.assign(res.one_time_keys, r.one_time_keys);
+      if (r.failure) res.failures[server] = r.failure;
+    });
     return res;
   }
 }
