@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { api, startHomeserver, type RegisteredUser, type TestHomeserver } from '../helpers/homeserver.ts';
 import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import { axeViolations, launchChromium, openClient as openBrowserClient } from '../helpers/browser.ts';
 import { ENCRYPTION_STATE, newClient, waitFor, type Client } from '../helpers/client.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -23,13 +23,7 @@ let browser: Browser;
 let supporterClient: Client | null = null;
 const contexts: BrowserContext[] = [];
 
-async function openClient(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(`${web.url}/?hs=${encodeURIComponent(hs.baseUrl)}&lang=en`);
-  return { context, page };
-}
+const openClient = (): Promise<{ context: BrowserContext; page: Page }> => openBrowserClient(browser, web.url, hs.baseUrl, contexts);
 
 async function storedSession(page: Page): Promise<{ userId: string; accessToken: string; deviceId: string }> {
   return JSON.parse(await page.evaluate(`localStorage.getItem('peerline.session')`) as string) as { userId: string; accessToken: string; deviceId: string };

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { api, startHomeserver, type RegisteredUser, type TestHomeserver } from '../helpers/homeserver.ts';
 import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import { axeViolations, launchChromium, openClient as openBrowserClient } from '../helpers/browser.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SHOTS = resolve(import.meta.dirname, 'screenshots');
@@ -21,13 +21,7 @@ let supporter: RegisteredUser;
 let roomId: string;
 const contexts: BrowserContext[] = [];
 
-async function openClient(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(`${web.url}/?hs=${encodeURIComponent(hs.baseUrl)}&lang=en`);
-  return { context, page };
-}
+const openClient = (): Promise<{ context: BrowserContext; page: Page }> => openBrowserClient(browser, web.url, hs.baseUrl, contexts);
 
 async function signIn(page: Page, user: RegisteredUser): Promise<void> {
   await page.getByLabel('Username').fill(user.userId.slice(1).split(':')[0]!);
