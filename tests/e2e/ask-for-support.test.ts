@@ -66,12 +66,12 @@ describe('asking for support in the browser', () => {
     await page.getByRole('heading', { name: 'Conversations' }).waitFor();
     await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
 
-    await page.getByRole('button', { name: 'Ask for support' }).click();
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Ask for support' }).click();
     await page.getByRole('heading', { name: 'Ask for support' }).waitFor();
     await page.getByRole('radio', { name: 'Exam stress' }).check();
     await page.getByLabel(/A note for yourself/).fill('private: mention the maths exam');
     expect(await axeViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Ask for support' }).click();
+    await page.getByRole('main').getByRole('button', { name: 'Ask for support' }).click();
 
     // No supporter is available yet: the student waits, first in the queue, crisis resources in view.
     await page.getByText('You are number 1 in the queue').waitFor();

@@ -31,6 +31,8 @@ export class BridgeError extends Error {
   }
 }
 
+export interface RequestOptions { body?: unknown; token?: string; auth?: boolean; signal?: AbortSignal }
+
 interface SessionToken { session_token: string; expires_in_ms: number; roles: string[] }
 
 /** Refresh this long before the token's expiry, so a long poll never carries a dead token. */
@@ -59,7 +61,7 @@ export class BridgeClient {
     });
     if (!res.ok) throw new BridgeError(res.status, 'OPENID', 'the homeserver gave no OpenID token');
     const oid = (await res.json()) as { access_token: string; matrix_server_name: string };
-    this.accept(await this.call<SessionToken>('POST', '/v1/session', { body: { access_token: oid.access_token, matrix_server_name: oid.matrix_server_name }, auth: false }));
+    this.accept(await this.request<SessionToken>('POST', '/v1/session', { body: { access_token: oid.access_token, matrix_server_name: oid.matrix_server_name }, auth: false }));
   }
 
   private accept(t: SessionToken): void {
@@ -75,7 +77,7 @@ export class BridgeClient {
       try {
         if (this.token && Date.now() < this.expiresAt) {
           try {
-            this.accept(await this.call<SessionToken>('POST', '/v1/session/refresh', { token: this.token }));
+            this.accept(await this.request<SessionToken>('POST', '/v1/session/refresh', { token: this.token }));
             return;
           } catch { /* the session ended: sign in afresh */ }
         }
@@ -88,7 +90,12 @@ export class BridgeClient {
     return this.token!;
   }
 
-  private async call<T>(method: string, path: string, o: { body?: unknown; token?: string; auth?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+  /**
+   * One call to the bridge API: JSON in and out, the session token attached (signing in or refreshing
+   * first when needed), a non-2xx answer thrown as BridgeError with the bridge's errcode and message.
+   * The area modules (supporter-api.ts, counsellor-api.ts, admin-api.ts, …) build on this.
+   */
+  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
     const token = o.token ?? (o.auth === false ? null : await this.ensureToken());
     let res: Response;
     try {
@@ -107,24 +114,30 @@ export class BridgeClient {
     return body as T;
   }
 
+  /** The signed-in user's roles at this bridge (student, supporter, counsellor, admin), signing in first if needed. */
+  async signedInRoles(): Promise<string[]> {
+    await this.ensureToken();
+    return this.roles;
+  }
+
   /** GET /v1/policy: the topics a student may ask about. */
   async topics(): Promise<BridgeTopic[]> {
-    const p = await this.call<{ topics: BridgeTopic[] }>('GET', '/v1/policy');
+    const p = await this.request<{ topics: BridgeTopic[] }>('GET', '/v1/policy');
     return p.topics;
   }
 
   /** POST /v1/requests */
   createRequest(input: { topic: string; language?: string }): Promise<SupportRequestView> {
-    return this.call<SupportRequestView>('POST', '/v1/requests', { body: input });
+    return this.request<SupportRequestView>('POST', '/v1/requests', { body: input });
   }
 
   /** GET /v1/requests/{id}?wait_ms= — held by the bridge until the status changes or the wait ends. */
   getRequest(requestId: string, waitMs: number, signal?: AbortSignal): Promise<SupportRequestView> {
-    return this.call<SupportRequestView>('GET', `/v1/requests/${encodeURIComponent(requestId)}?wait_ms=${Math.min(30_000, Math.max(0, Math.round(waitMs)))}`, signal ? { signal } : {});
+    return this.request<SupportRequestView>('GET', `/v1/requests/${encodeURIComponent(requestId)}?wait_ms=${Math.min(30_000, Math.max(0, Math.round(waitMs)))}`, signal ? { signal } : {});
   }
 
   /** POST /v1/requests/{id}/cancel */
   cancelRequest(requestId: string): Promise<SupportRequestView> {
-    return this.call<SupportRequestView>('POST', `/v1/requests/${encodeURIComponent(requestId)}/cancel`);
+    return this.request<SupportRequestView>('POST', `/v1/requests/${encodeURIComponent(requestId)}/cancel`);
   }
 }

@@ -1,9 +1,22 @@
 // German strings for @lit/localize (runtime mode), keyed by the ids given to msg() in the source.
 import { str } from '@lit/localize';
+import { student } from './de/student.ts';
+import { escalation } from './de/escalation.ts';
+import { supporter } from './de/supporter.ts';
+import { counsellor } from './de/counsellor.ts';
+import { admin } from './de/admin.ts';
+import { chat } from './de/chat.ts';
 
 export const templates = {
+  ...student, ...escalation, ...supporter, ...counsellor, ...admin, ...chat,
   'app.title': 'Peerline',
   'app.language': 'Sprache',
+  'app.sections': 'Bereiche',
+  'app.desk.conversations': 'Gespräche',
+  'app.desk.supporter': 'Unterstützer-Bereich',
+  'app.desk.counsellor': 'Beratungs-Bereich',
+  'app.desk.admin': 'Verwaltung',
+  'app.desk.account': 'Konto',
   'app.new-message': str`Neue Nachricht von ${0} in ${1}: ${2}`,
   'app.new-message-locked': str`Neue verschlüsselte Nachricht von ${0} in ${1}`,
   'notification.new-message': 'Neue Nachricht',

@@ -36,6 +36,24 @@ export interface ChatClientEvents {
   onIncoming(roomId: string, message: ChatMessage): void;
   /** The access token was rejected: the session is over. */
   onSessionEnded(): void;
+  /**
+   * Any event added to a room's timeline, once decrypted (or known undecryptable): the escalation
+   * controller reads suggestions and runs the on-device risk detector on these. `live` is false for
+   * history loaded at start or by pagination.
+   */
+  onRoomEvent?(roomId: string, event: RoomEventView): void;
+}
+
+export interface RoomEventView {
+  id: string;
+  type: string;
+  sender: string;
+  mine: boolean;
+  timestamp: number;
+  /** The decrypted content ({} when it could not be decrypted). */
+  content: Record<string, unknown>;
+  encrypted: boolean;
+  live: boolean;
 }
 
 export const CRYPTO_DB_PREFIX = 'peerline-crypto';
@@ -76,11 +94,10 @@ export class ChatClient {
     c.on(RoomEvent.Timeline, (event, room, _toStart, _removed, data) => {
       if (!room) return;
       this.events.onChange(room.roomId);
-      if (event.isBeingDecrypted() || event.isEncrypted()) {
-        event.once(MatrixEventEvent.Decrypted, () => this.announceIfLive(event, room, data.liveEvent === true));
-      } else {
-        this.announceIfLive(event, room, data.liveEvent === true);
-      }
+      const live = data.liveEvent === true;
+      const settled = (): void => { this.announceIfLive(event, room, live); this.emitRoomEvent(event, room, live); };
+      if (event.isBeingDecrypted() || event.isEncrypted()) event.once(MatrixEventEvent.Decrypted, settled);
+      else settled();
     });
     c.on(RoomEvent.LocalEchoUpdated, (_event, room) => this.events.onChange(room.roomId));
     c.on(MatrixEventEvent.Decrypted, (event) => this.events.onChange(event.getRoomId() ?? null));
@@ -96,6 +113,15 @@ export class ChatClient {
     if (!live || event.getSender() === this.session.userId || event.getTs() < this.liveFrom) return;
     const m = this.toMessage(event);
     if (m) this.events.onIncoming(room.roomId, m);
+  }
+
+  private emitRoomEvent(event: MatrixEvent, room: Room, live: boolean): void {
+    if (!this.events.onRoomEvent || event.isRedacted()) return;
+    const failed = event.isDecryptionFailure() || event.getType() === EventType.RoomMessageEncrypted;
+    this.events.onRoomEvent(room.roomId, {
+      id: event.getId() ?? event.getTxnId() ?? '', type: event.getType(), sender: event.getSender() ?? '', mine: event.getSender() === this.session.userId,
+      timestamp: event.getTs(), content: failed ? {} : event.getContent(), encrypted: event.isEncrypted(), live: live && event.getTs() >= this.liveFrom,
+    });
   }
 
   /** Joined and invited rooms, most recently active first. */
@@ -146,6 +172,14 @@ export class ChatClient {
 
   async sendText(roomId: string, body: string): Promise<void> {
     await this.client.sendMessage(roomId, { msgtype: MsgType.Text, body });
+  }
+
+  /** Sends any room event (encrypted in an encrypted room), e.g. org.peerline.escalation.suggestion. */
+  async sendEvent(roomId: string, type: string, content: Record<string, unknown>): Promise<string> {
+    // The SDK's typed overloads know only the spec's event types; custom org.peerline.* types are sent the same way.
+    const send = this.client.sendEvent.bind(this.client) as (roomId: string, type: string, content: Record<string, unknown>) => Promise<{ event_id: string }>;
+    const res = await send(roomId, type, content);
+    return res.event_id;
   }
 
   /** Sends a failed message again. */

@@ -1,7 +1,7 @@
 // The app's state, observed by the views through StoreController. It owns the session's lifecycle:
 // sign-in (plain fetch), then the lazily loaded matrix-js-sdk client, and sign-out wiping the device.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { ChatClient, ChatMessage, RoomSummary } from '../matrix/chat-client.ts';
+import type { ChatClient, ChatMessage, RoomEventView, RoomSummary } from '../matrix/chat-client.ts';
 import type * as ChatClientModule from '../matrix/chat-client.ts';
 import { signInWithPassword, SignInError, type Session } from '../matrix/session.ts';
 import type * as KeyBackupModule from '../matrix/key-backup.ts';
@@ -31,6 +31,9 @@ export interface AppSnapshot {
 }
 
 type ChatModule = typeof ChatClientModule;
+
+/** Detail of the store's 'room-event' events: every decrypted timeline event (see ChatClientEvents.onRoomEvent). */
+export interface RoomEventDetail { roomId: string; event: RoomEventView }
 
 /** Starts fetching matrix-js-sdk and its WASM; called after first paint and again on demand. */
 let chatModule: Promise<ChatModule> | null = null;
@@ -119,6 +122,7 @@ export class AppStore extends EventTarget {
         this.set({ announcement: { roomName: this.client?.roomName(roomId) ?? '', sender: m.sender, body: m.body, seq: this.seq } });
       },
       onSessionEnded: () => { void this.signOut(); },
+      onRoomEvent: (roomId, event) => { this.dispatchEvent(new CustomEvent<RoomEventDetail>('room-event', { detail: { roomId, event } })); },
     });
     this.set({ phase: 'ready' });
     this.refresh(null);
@@ -189,6 +193,21 @@ export class AppStore extends EventTarget {
     }
     this.set(patch);
   }
+
+  /** Sends an event into any joined room (encrypted where the room is), e.g. a suggestion or shared content. */
+  async sendEventTo(roomId: string, type: string, content: Record<string, unknown>): Promise<string> {
+    if (!this.client) throw new Error('not signed in');
+    return this.client.sendEvent(roomId, type, content);
+  }
+
+  /** Sends a text message into any joined room (not only the open one). */
+  async sendTextTo(roomId: string, body: string): Promise<void> {
+    if (!this.client) throw new Error('not signed in');
+    await this.client.sendText(roomId, body);
+  }
+
+  /** The loaded messages of any room, oldest first (for choosing what to share). */
+  messagesOf(roomId: string): ChatMessage[] { return this.client?.messages(roomId) ?? []; }
 
   /** The signed-in Matrix session (the bridge client asks the homeserver for an OpenID token with it). */
   matrixSession(): Session | null { return this.client?.session ?? null; }

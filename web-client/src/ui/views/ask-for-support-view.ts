@@ -17,7 +17,7 @@ export interface SupportMatchedEvent extends CustomEvent<{ roomId: string }> { t
 
 export class AskForSupportView extends LitElement {
   static override properties = {
-    session: { attribute: false }, bridgeUrl: { attribute: false }, resources: { attribute: false },
+    session: { attribute: false }, bridgeUrl: { attribute: false }, bridge: { attribute: false }, resources: { attribute: false },
     step: { state: true }, topics: { state: true }, request: { state: true }, problem: { state: true },
   };
   static override styles = css`
@@ -46,6 +46,8 @@ export class AskForSupportView extends LitElement {
   `;
   declare session: Session | null;
   declare bridgeUrl: string | null;
+  /** The app's signed-in bridge client, when it has one (else this view makes its own). */
+  declare bridge: BridgeClient | null;
   declare resources: CrisisResource[];
   declare step: Step;
   declare topics: BridgeTopic[];
@@ -59,6 +61,7 @@ export class AskForSupportView extends LitElement {
     super();
     this.session = null;
     this.bridgeUrl = null;
+    this.bridge = null;
     this.resources = [];
     this.step = 'loading';
     this.topics = [];
@@ -81,7 +84,7 @@ export class AskForSupportView extends LitElement {
 
   private async start(): Promise<void> {
     if (!this.session || !this.bridgeUrl) { this.step = 'unavailable'; return; }
-    this.client ??= new BridgeClient(this.bridgeUrl, this.session);
+    this.client ??= this.bridge ?? new BridgeClient(this.bridgeUrl, this.session);
     try {
       this.topics = await this.client.topics();
       this.step = 'choose';
