@@ -80,6 +80,11 @@ export class StreamsStore {
     return this.db.get<{ content: string }>('SELECT content FROM account_data WHERE user_id = ? AND room_id = ? AND type = ?', userId, roomId, type)?.content;
   }
 
+  /** Erasure on deactivation: every account data entry of the user, global and per room. */
+  deleteAccountData(userId: string): void {
+    this.db.run('DELETE FROM account_data WHERE user_id = ?', userId);
+  }
+
   accountDataSince(userId: string, since: number, upTo: number): AccountDataRow[] {
     return this.db.all<AccountDataRow>('SELECT * FROM account_data WHERE user_id = ? AND stream_pos > ? AND stream_pos <= ? ORDER BY stream_pos', userId, since, upTo);
   }

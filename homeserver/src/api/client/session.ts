@@ -144,9 +144,19 @@ export function register(router: Router, s: HomeserverServices): void {
   router.add({
     method: 'POST', path: '/_matrix/client/v3/account/deactivate', auth: 'required',
     handler: async (ctx) => {
+      // `erase` (spec v1.10): also forget what the server holds beyond events — here the profile
+      // and the account data. Serving redacted copies to later joiners is not implemented.
+      const erase = ctx.body === undefined ? false : optBool(requireObject(ctx.body, 'request body'), 'erase') ?? false;
       await s.uia.require(ctx.body, [['m.login.password']], 'deactivate', ctx.auth.userId);
       for (const m of s.eventsStore.membershipsOfUser(ctx.auth.userId)) {
         if (m.membership === 'join' || m.membership === 'invite') await s.rooms.leave(m.room_id, ctx.auth.userId).catch(() => undefined);
+      }
+      if (erase) {
+        await s.db.write(() => {
+          s.usersStore.setProfileField(ctx.auth.userId, 'displayname', null);
+          s.usersStore.setProfileField(ctx.auth.userId, 'avatar_url', null);
+          s.streamsStore.deleteAccountData(ctx.auth.userId);
+        });
       }
       await s.accounts.deactivate(ctx.auth.userId);
       return { id_server_unbind_result: 'no-support' };

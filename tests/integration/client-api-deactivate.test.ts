@@ -1,0 +1,85 @@
+// Client-Server API against a real homeserver process: account deactivation with user-interactive
+// auth, and erasure (spec v1.10 `erase`): the profile and account data are forgotten as well.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import type { RegisteredUser, TestHomeserver } from '../helpers/homeserver.ts';
+import { V3, as, createRoom, enc, roomPath, startRelaxedHomeserver, type Json } from './client-api-shared.ts';
+
+interface Uia { flows: { stages: string[] }[]; session: string; errcode?: string }
+
+describe('Client-Server API: deactivating and erasing an account', () => {
+  let hs: TestHomeserver;
+  let host: RegisteredUser;
+
+  beforeAll(async () => {
+    hs = await startRelaxedHomeserver('deactivate.localhost');
+    host = await hs.registerUser('host');
+  });
+
+  afterAll(async () => {
+    await hs?.stop();
+    hs?.cleanup();
+  });
+
+  const password = (u: RegisteredUser, pw: string, session?: string): Json => ({
+    type: 'm.login.password', identifier: { type: 'm.id.user', user: u.userId }, password: pw, ...(session ? { session } : {}),
+  });
+  const canLogIn = async (u: RegisteredUser): Promise<number> =>
+    (await as(hs, null, 'POST', `${V3}/login`, { type: 'm.login.password', identifier: { type: 'm.id.user', user: u.userId }, password: u.password })).status;
+
+  it('asks for the password, and a wrong one deactivates nothing', async () => {
+    const u = await hs.registerUser('careful');
+    const challenge = await as<Uia>(hs, u, 'POST', `${V3}/account/deactivate`, { erase: true });
+    expect(challenge.status).toBe(401);
+    expect(challenge.body.flows).toEqual([{ stages: ['m.login.password'] }]);
+    const wrong = await as<Uia>(hs, u, 'POST', `${V3}/account/deactivate`, { erase: true, auth: password(u, 'not-it', challenge.body.session) });
+    expect([wrong.status, wrong.body.errcode]).toEqual([401, 'M_FORBIDDEN']);
+    expect((await as(hs, u, 'GET', `${V3}/account/whoami`)).status).toBe(200);
+    expect((await as<Json>(hs, null, 'GET', `${V3}/profile/${enc(u.userId)}`)).body).toEqual({ displayname: 'careful' });
+    expect(await canLogIn(u)).toBe(200);
+  });
+
+  it('refuses an erase flag that is not a boolean with 400 M_BAD_JSON, before any auth', async () => {
+    const u = await hs.registerUser('typo');
+    const res = await as<Json>(hs, u, 'POST', `${V3}/account/deactivate`, { erase: 'yes', auth: password(u, u.password) });
+    expect([res.status, res.body['errcode']]).toEqual([400, 'M_BAD_JSON']);
+    expect((await as(hs, u, 'GET', `${V3}/account/whoami`)).status).toBe(200);
+  });
+
+  it('erases: leaves every room, forgets the profile and the account data, and the account cannot sign in again', async () => {
+    const u = await hs.registerUser('leaving');
+    expect((await as(hs, u, 'PUT', `${V3}/profile/${enc(u.userId)}/displayname`, { displayname: 'Quiet Heron' })).status).toBe(200);
+    for (const who of [u, host]) expect((await as(hs, who, 'PUT', `${V3}/user/${enc(who.userId)}/account_data/org.example.private`, { note: 'mine' })).status).toBe(200);
+    const roomId = await createRoom(hs, host);
+    expect((await as(hs, host, 'POST', `${roomPath(roomId)}/invite`, { user_id: u.userId })).status).toBe(200);
+    expect((await as(hs, u, 'POST', `${V3}/join/${enc(roomId)}`, {})).status).toBe(200);
+
+    const challenge = await as<Uia>(hs, u, 'POST', `${V3}/account/deactivate`, { erase: true });
+    const done = await as<Json>(hs, u, 'POST', `${V3}/account/deactivate`, { erase: true, auth: password(u, u.password, challenge.body.session) });
+    expect(done.status).toBe(200);
+    expect(done.body['id_server_unbind_result']).toBe('no-support');
+
+    expect((await as(hs, u, 'GET', `${V3}/account/whoami`)).status).toBe(401);
+    expect(await canLogIn(u)).toBe(403);
+    expect((await as<Json>(hs, null, 'GET', `${V3}/profile/${enc(u.userId)}`)).body).toEqual({});
+    const member = await as<Json>(hs, host, 'GET', `${roomPath(roomId)}/state/m.room.member/${enc(u.userId)}`);
+    expect(member.body).toEqual({ membership: 'leave' });
+    // No API can read a deactivated user's account data, so the test looks into the database itself.
+    const db = new DatabaseSync(join(hs.dataDir, 'homeserver.db'), { readOnly: true });
+    try {
+      expect(db.prepare('SELECT COUNT(*) AS n FROM account_data WHERE user_id = ?').get(u.userId)).toEqual({ n: 0 });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM account_data WHERE user_id = ?').get(host.userId)).not.toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('deactivates without erasing when erase is absent: the profile stays', async () => {
+    const u = await hs.registerUser('plain');
+    const challenge = await as<Uia>(hs, u, 'POST', `${V3}/account/deactivate`, {});
+    expect((await as(hs, u, 'POST', `${V3}/account/deactivate`, { auth: password(u, u.password, challenge.body.session) })).status).toBe(200);
+    expect(await canLogIn(u)).toBe(403);
+    expect((await as<Json>(hs, null, 'GET', `${V3}/profile/${enc(u.userId)}`)).body).toEqual({ displayname: 'plain' });
+  });
+});
