@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
-  crisisResourcesFor, isScheduleOpen, jsonPointerToPath, policyJsonSchema, responseTargetMinutes, trustedServerNames, validatePolicy,
+  crisisResourcesFor, DEFAULT_RISK_DETECTION, isScheduleOpen, riskDetectionOf, jsonPointerToPath, policyJsonSchema, responseTargetMinutes, trustedServerNames, validatePolicy,
   type InstitutionPolicy, type Schedule,
 } from './policy.ts';
 
@@ -119,5 +119,17 @@ describe('institution policy', () => {
     expect(jsonPointerToPath('')).toBe('$');
     expect(jsonPointerToPath('/topics/2/needs_training/0')).toBe('$.topics[2].needs_training[0]');
     expect(jsonPointerToPath('/de.sorunome~1x')).toBe('$["de.sorunome/x"]');
+  });
+
+  it('takes optional risk detection settings, refusing thresholds out of order or outside 0–1', () => {
+    const base = sample('school-a.yaml');
+    expect(riskDetectionOf(base)).toEqual(DEFAULT_RISK_DETECTION);
+    const ok = validatePolicy({ ...base, risk_detection: { enabled: true, flag_at: 'critical', thresholds: { elevated: 0.2, high: 0.5, critical: 0.9 } } });
+    expect(ok.ok && riskDetectionOf(ok.policy)).toEqual({ enabled: true, flag_at: 'critical', thresholds: { elevated: 0.2, high: 0.5, critical: 0.9 } });
+    expect(problemsOf((d) => { d['risk_detection'] = { enabled: true, thresholds: { elevated: 0.7, high: 0.5, critical: 0.9 } }; }))
+      .toContainEqual({ path: '$.risk_detection.thresholds', message: 'expected elevated ≤ high ≤ critical, found 0.7, 0.5, 0.9' });
+    expect(problemsOf((d) => { d['risk_detection'] = { enabled: true, flag_at: 'sometimes' }; }).map((p) => p.path)).toContain('$.risk_detection.flag_at');
+    expect(problemsOf((d) => { d['risk_detection'] = { enabled: true, thresholds: { elevated: 0, high: 0.5, critical: 1.5 } }; }).map((p) => p.path))
+      .toEqual(expect.arrayContaining(['$.risk_detection.thresholds.elevated', '$.risk_detection.thresholds.critical']));
   });
 });

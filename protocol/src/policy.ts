@@ -96,6 +96,47 @@ export const CrisisResourceSchema = Type.Object({
   description: Type.Optional(Type.String({ maxLength: 1000, description: 'a short explanation shown with the resource' })),
 }, { additionalProperties: false, title: 'crisis resource' });
 
+/** Levels of the web client's on-device risk detector (web-client/src/safety/risk-detector.ts). */
+export const RISK_LEVELS = ['elevated', 'high', 'critical'] as const;
+export type RiskFlagLevel = typeof RISK_LEVELS[number];
+
+const riskScore = (what: string) => Type.Number({ exclusiveMinimum: 0, maximum: 1, description: `a score above 0 and at most 1 (${what})` });
+
+/**
+ * The on-device risk detector's settings. The detector runs in the student's client only and sends
+ * nothing; the policy says how sensitive it is and when the client offers a counsellor. Optional:
+ * without it, DEFAULT_RISK_DETECTION applies.
+ */
+export const RiskDetectionSchema = Type.Object({
+  enabled: Type.Boolean({ description: 'whether students\' clients run the on-device risk detector on what they write' }),
+  flag_at: Type.Optional(Type.Union(RISK_LEVELS.map((l) => Type.Literal(l)), {
+    description: "the detector level from which the client shows crisis resources and offers a counsellor: 'elevated', 'high' or 'critical'",
+  })),
+  thresholds: Type.Optional(Type.Object({
+    elevated: riskScore('from this score a message is elevated'),
+    high: riskScore('from this score a message is high risk'),
+    critical: riskScore('from this score a message is critical'),
+  }, { additionalProperties: false, title: 'detector score thresholds, elevated ≤ high ≤ critical' })),
+}, { additionalProperties: false, title: 'on-device risk detection' });
+export type RiskDetection = Static<typeof RiskDetectionSchema>;
+
+/** What clients apply when the policy says nothing: the detector's own defaults, offering from "high". */
+export const DEFAULT_RISK_DETECTION: Readonly<Required<RiskDetection>> & { thresholds: Readonly<Required<NonNullable<RiskDetection['thresholds']>>> } = {
+  enabled: true,
+  flag_at: 'high',
+  thresholds: { elevated: 0.3, high: 0.6, critical: 0.82 },
+};
+
+/** The policy's risk detection with every default filled in, as the bridge tells clients. */
+export function riskDetectionOf(p: InstitutionPolicy): Required<RiskDetection> {
+  const r = p.risk_detection;
+  return {
+    enabled: r?.enabled ?? DEFAULT_RISK_DETECTION.enabled,
+    flag_at: r?.flag_at ?? DEFAULT_RISK_DETECTION.flag_at,
+    thresholds: { ...(r?.thresholds ?? DEFAULT_RISK_DETECTION.thresholds) },
+  };
+}
+
 export const PolicySchema = Type.Object({
   schema_version: Type.Literal(1, { description: 'the version of this schema the document follows' }),
   institution: Type.Object({
@@ -140,6 +181,7 @@ export const PolicySchema = Type.Object({
     }, { additionalProperties: false, title: 'response-time target per severity' }),
   }, { additionalProperties: false, title: 'escalation routing' }),
   crisis_resources: Type.Array(CrisisResourceSchema, { minItems: 1 }),
+  risk_detection: Type.Optional(RiskDetectionSchema),
   rate_limits: Type.Object({
     support_requests_per_hour: whole('support requests one student may make per hour', 1000),
     api_requests_per_minute: whole('bridge API requests per signed-in user per minute', 1_000_000),
@@ -261,6 +303,10 @@ export function checkPolicy(p: InstitutionPolicy): PolicyProblem[] {
   p.supporters.training.required.forEach((m, j) => known(m, `$.supporters.training.required[${j}]`));
   if (p.supporters.capacity.default > p.supporters.capacity.max) {
     out.push({ path: '$.supporters.capacity.default', message: `expected at most capacity.max (${p.supporters.capacity.max}), found ${p.supporters.capacity.default}` });
+  }
+  const t = p.risk_detection?.thresholds;
+  if (t && !(t.elevated <= t.high && t.high <= t.critical)) {
+    out.push({ path: '$.risk_detection.thresholds', message: `expected elevated ≤ high ≤ critical, found ${t.elevated}, ${t.high}, ${t.critical}` });
   }
   checkSchedule(p.support_hours, '$.support_hours', out);
   checkSchedule(p.escalation.on_duty, '$.escalation.on_duty', out);

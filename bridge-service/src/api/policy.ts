@@ -3,7 +3,7 @@
 // the full policy with its load status for admins.
 import { Type } from '@sinclair/typebox';
 import {
-  crisisResourcesFor, isScheduleOpen, policyJsonSchema, PolicySchema, ScheduleSchema, TopicSchema,
+  crisisResourcesFor, isScheduleOpen, policyJsonSchema, PolicySchema, riskDetectionOf, RiskDetectionSchema, ScheduleSchema, TopicSchema,
 } from '../../../protocol/src/policy.ts';
 import { ANY_SESSION, PUBLIC, rolesOnly } from '../middleware/auth.ts';
 import type { PolicyService } from '../services/policy.ts';
@@ -22,6 +22,7 @@ export const PublicPolicySchema = Type.Object({
   minors: Type.Boolean(),
   retention_days: PolicySchema.properties.retention_days,
   crisis_resources: Type.Array(CrisisResourceSchema),
+  risk_detection: Type.Required(RiskDetectionSchema, { description: "The on-device risk detector's settings, defaults filled in (clients run it; nothing is sent)" }),
 }, { title: 'PublicPolicy' });
 
 const ProblemSchema = Type.Object({ path: Type.String(), message: Type.String() });
@@ -57,6 +58,7 @@ export function register(router: ApiRouter, d: PolicyRouteDeps): void {
         minors: p.age_rules.minors,
         retention_days: p.retention_days,
         crisis_resources: p.crisis_resources,
+        risk_detection: riskDetectionOf(p),
       };
     },
   });
