@@ -16,6 +16,7 @@ import { policyJsonSchema } from '../../protocol/src/policy.ts';
 import { escalationModule } from './escalation/module.ts';
 import { figuresModule } from './figures/module.ts';
 import { matchingModule } from './matching/module.ts';
+import { moderationModule } from './moderation/module.ts';
 
 const USAGE = 'usage: npm run bridge -- [generate-registration | verify-audit | policy-schema] --config FILE';
 
@@ -39,7 +40,7 @@ async function run(cfg: BridgeConfig): Promise<void> {
   const logger = createLogger(cfg.log_level, { service: 'bridge', server_name: cfg.server_name });
   let bridge;
   try {
-    bridge = createBridge(cfg, { logger, modules: [escalationModule(), figuresModule(), matchingModule()] });
+    bridge = createBridge(cfg, { logger, modules: [escalationModule(), figuresModule(), matchingModule(), moderationModule()] });
   } catch (e) {
     if (e instanceof PolicyLoadError) fail(e.message);
     throw e;

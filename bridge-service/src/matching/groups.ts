@@ -100,10 +100,22 @@ export class SupportGroups {
   }
 
   /** Invites the user into the group room (their client then joins). */
+  /** Whether the group's room bans `userId` (a missing member event means no). */
+  private async isBanned(roomId: string, userId: string): Promise<boolean> {
+    try {
+      const m = await this.c.homeserver.getStateEvent<{ membership?: string }>(roomId, 'm.room.member', userId);
+      return m.membership === 'ban';
+    } catch (e) {
+      if (e instanceof HomeserverError && e.status === 404) return false;
+      throw new BridgeError(502, 'M_UNKNOWN', `The group's room could not be read: ${(e as Error).message}`);
+    }
+  }
+
   async join(id: string, userId: string): Promise<GroupRow> {
     const g = await this.get(id);
     const refusal = await this.refusal(g, userId);
     if (refusal !== null) throw forbidden(refusal);
+    if (await this.isBanned(g.room_id, userId)) throw forbidden('The group\'s moderators removed you from this group');
     try {
       await this.c.homeserver.invite(g.room_id, userId, { reason: 'Joining a Peerline support group' });
     } catch (e) {

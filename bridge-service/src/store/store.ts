@@ -149,3 +149,4 @@ export interface Store {
 export type * from './escalation-store.ts';
 export type * from './figures-store.ts';
 export type * from './matching-store.ts';
+export type * from './moderation-store.ts';

@@ -11,9 +11,10 @@ import { SqliteEscalationStore, escalationMigrations } from './escalation-store.
 import { SqliteFiguresStore, figuresMigrations } from './figures-store.ts';
 import { SqliteMatchingStore } from './matching-store.ts';
 import { matchingMigrations } from './matching-schema.ts';
+import { SqliteModerationStore, moderationMigrations } from './moderation-store.ts';
 
 export const bridgeMigrations: readonly Migration[] = [...auditMigrations, ...rosterMigrations, ...sessionMigrations, ...appserviceMigrations,
-  ...escalationMigrations, ...figuresMigrations, ...matchingMigrations];
+  ...escalationMigrations, ...figuresMigrations, ...matchingMigrations, ...moderationMigrations];
 
 export interface SqliteStore extends Store {
   /** For modules adding their own SQLite stores (and tests). */
@@ -36,6 +37,7 @@ export function openSqliteStore(path: string, opts: { durable?: boolean } = {}):
     escalation: new SqliteEscalationStore(db, audit),
     figures: new SqliteFiguresStore(db),
     matching: new SqliteMatchingStore(db, audit),
+    moderation: new SqliteModerationStore(db, audit),
     async ping() {
       if (!db.isOpen) throw new Error('store is closed');
       db.get('SELECT 1');
