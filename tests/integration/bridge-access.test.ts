@@ -70,6 +70,7 @@ const TABLE: Row[] = [
   { method: 'post', path: '/v1/consent/receipts/{receiptId}/withdraw', allowed: ['student'], url: (c) => `/v1/consent/receipts/no-such-receipt-${c.n}/withdraw` },
   { method: 'post', path: '/v1/escalations', allowed: ['student'], body: () => ({}) },
   { method: 'get', path: '/v1/escalations/queue', allowed: ['counsellor'] },
+  { method: 'get', path: '/v1/escalations/colleagues', allowed: ['counsellor'] },
   { method: 'post', path: '/v1/escalations/{escalationId}/claim', allowed: ['counsellor'], url: (c) => `/v1/escalations/esc_no-such-escalation-${c.n}/claim` },
   { method: 'post', path: '/v1/escalations/{escalationId}/handover', allowed: ['counsellor'], url: (c) => `/v1/escalations/esc_no-such-escalation-${c.n}/handover`, body: (c) => ({ to: `@coun:${c.server}` }) },
   { method: 'post', path: '/v1/escalations/{escalationId}/resolve', allowed: ['counsellor'], url: (c) => `/v1/escalations/esc_no-such-escalation-${c.n}/resolve`, body: () => ({ outcome: 'support_provided' }) },
@@ -93,6 +94,12 @@ const TABLE: Row[] = [
   { method: 'get', path: '/v1/groups', allowed: SESSION },
   { method: 'post', path: '/v1/groups/{groupId}/join', allowed: SESSION, url: (c) => `/v1/groups/gr_no-such-group-${c.n}/join` },
   { method: 'get', path: '/v1/admin/matching', allowed: ['admin'] },
+  // group moderation and message reports
+  { method: 'get', path: '/v1/groups/{groupId}/members', allowed: ['supporter', 'admin'], url: (c) => `/v1/groups/gr_no-such-group-${c.n}/members` },
+  { method: 'post', path: '/v1/groups/{groupId}/moderation', allowed: ['supporter', 'admin'], url: (c) => `/v1/groups/gr_no-such-group-${c.n}/moderation`, body: (c) => ({ action: 'mute', user_id: `@nobody:${c.server}`, reason: 'access test' }) },
+  { method: 'post', path: '/v1/reports', allowed: SESSION, body: (c) => ({ room_id: `!no-such-room-${c.n}:${c.server}`, event_id: `$no-such-event-${c.n}`, reason_code: 'spam' }) },
+  { method: 'get', path: '/v1/reports', allowed: ['supporter', 'admin'], url: (c) => `/v1/reports?group_id=gr_no-such-group-${c.n}` },
+  { method: 'post', path: '/v1/reports/{reportId}/close', allowed: ['supporter', 'admin'], url: (c) => `/v1/reports/rp_no-such-report-${c.n}/close` },
 ];
 
 describe('bridge access control: every endpoint × every caller', () => {

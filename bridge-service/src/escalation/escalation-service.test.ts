@@ -152,6 +152,29 @@ describe('counsellor queue', () => {
     expect(b.hs.membership(e.roomId, OFF_DUTY)).toBe('invite');
   });
 
+  it('shows when the bridge accepted each receipt, besides the signed time', async () => {
+    const { b, c1 } = await world();
+    const signedAt = b.clock.now();
+    await escalate(b, 1);
+    const q = await b.call<{ items: { created_ts: number; receipt: { accepted_ts: number; signed: { receipt: { created_ts: number } } } }[] }>('GET', '/v1/escalations/queue', c1);
+    expect(q.body.items[0]!.receipt.accepted_ts).toBe(b.clock.now());
+    expect(q.body.items[0]!.receipt.signed.receipt.created_ts).toBe(signedAt);
+  });
+
+  it('lists the colleagues a counsellor can hand over to: active counsellors of the institution but oneself, on duty first', async () => {
+    const { b, c1 } = await world();
+    await b.services.roster.putCounsellor(ADMIN, `@coun-gone:${SERVER}`, { active: false });
+    const r = await b.call<{ colleagues: { user_id: string; on_duty_now: boolean }[] }>('GET', '/v1/escalations/colleagues', c1);
+    expect(r.status).toBe(200);
+    expect(r.body.colleagues).toEqual([
+      { user_id: C2, on_duty_now: true },
+      { user_id: OTHER_TEAM, on_duty_now: false },
+      { user_id: OFF_DUTY, on_duty_now: false },
+    ]);
+    const student = await b.signIn(`@s-1:${SERVER}`);
+    expect((await b.call('GET', '/v1/escalations/colleagues', student)).status).toBe(403);
+  });
+
   it('answers 404 for an unknown escalation', async () => {
     const { b, c1 } = await world();
     expect((await b.call('POST', '/v1/escalations/esc_AAAAAAAAAAAAAAAAAAAAAA/claim', c1)).status).toBe(404);

@@ -173,6 +173,16 @@ export class EscalationService {
       .map((c) => c.user_id);
   }
 
+  /** Counsellors a holder may hand an escalation over to: active ones of this institution but `self`, on duty first. */
+  async colleagues(self: string): Promise<{ user_id: string; on_duty_now: boolean }[]> {
+    const policy = this.d.policy();
+    const at = new Date(this.d.clock.now());
+    return (await this.d.roster.counsellors())
+      .filter((c) => c.active && c.user_id !== self && this.d.roles.isLocal(c.user_id))
+      .map((c) => ({ user_id: c.user_id, on_duty_now: isCounsellorOnDuty(c, policy, at) }))
+      .sort((a, b) => Number(b.on_duty_now) - Number(a.on_duty_now) || a.user_id.localeCompare(b.user_id));
+  }
+
   // ── what the homeserver tells us ──
 
   /** m.room.member events of escalation rooms: records joins; the first counsellor join ends withdrawability. */

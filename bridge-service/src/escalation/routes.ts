@@ -13,7 +13,7 @@ import type { ConsentKeyService } from './consent-keys.ts';
 import type { ConsentVerifier } from './consent-verifier.ts';
 import type { EscalationService } from './escalation-service.ts';
 import {
-  BreachSchema, ConsentKeySchema, EscalationRequestSchema, EscalationSchema, HandoverSchema, QueueItemSchema,
+  BreachSchema, ColleagueSchema, ConsentKeySchema, EscalationRequestSchema, EscalationSchema, HandoverSchema, QueueItemSchema,
   ReceiptViewSchema, RegisterConsentKeySchema, ResolveSchema, WithdrawalSchema,
 } from './schemas.ts';
 
@@ -54,7 +54,7 @@ export function register(router: ApiRouter, d: EscalationRouteDeps): void {
       room_id: e.room_id, created_ts: e.created_ts, waiting_ms: (e.claimed_ts ?? now) - e.created_ts, due_ts: e.due_ts,
       target_minutes: Math.round((e.due_ts - e.created_ts) / 60_000), overdue: e.due_ts < (e.claimed_ts ?? now),
       claimed_by: e.claimed_by, claimed_ts: e.claimed_ts,
-      receipt: { signed: receipt.signed, signature_valid: await d.verifier.signatureHolds(receipt.signed) },
+      receipt: { signed: receipt.signed, signature_valid: await d.verifier.signatureHolds(receipt.signed), accepted_ts: receipt.accepted_ts },
       counsellors: (await d.escalations.invites(e.escalation_id)).filter((i) => i.role === 'counsellor')
         .map((i) => ({ user_id: i.user_id, invited_ts: i.invited_ts, joined_ts: i.joined_ts, rescinded_ts: i.rescinded_ts })),
     };
@@ -159,6 +159,14 @@ export function register(router: ApiRouter, d: EscalationRouteDeps): void {
       const records = await d.escalations.queue(status === 'open' ? ['queued', 'claimed'] : [status]);
       return { items: await Promise.all(records.map(queueItem)) };
     },
+  });
+
+  /** GET /v1/escalations/colleagues */
+  router.add({
+    method: 'get', path: '/v1/escalations/colleagues', operationId: 'counsellorColleagues', tag: TAG, access: COUNSELLOR,
+    summary: 'Colleagues you can hand an escalation over to: the other active counsellors of the institution, on duty first',
+    responses: { 200: { description: 'Colleagues', schema: Type.Object({ colleagues: Type.Array(ColleagueSchema) }) } },
+    handler: async ({ principal }) => ({ colleagues: await d.escalations.colleagues(principal.user_id) }),
   });
 
   /** POST /v1/escalations/{escalationId}/claim */

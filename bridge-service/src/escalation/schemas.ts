@@ -89,11 +89,17 @@ export const QueueItemSchema = Type.Object({
   receipt: Type.Object({
     signed: SignedConsentReceiptSchema,
     signature_valid: Type.Boolean(),
+    accepted_ts: Type.Integer({ description: 'when the bridge verified and accepted the receipt' }),
   }, { description: 'the consent the student gave: scope, severity, validity, and its signature' }),
   counsellors: Type.Array(Type.Object({
     user_id: Type.String(), invited_ts: Type.Integer(), joined_ts: Nullable(Type.Integer()), rescinded_ts: Nullable(Type.Integer()),
   })),
 }, { title: 'EscalationQueueItem' });
+
+export const ColleagueSchema = Type.Object({
+  user_id: Type.String(),
+  on_duty_now: Type.Boolean({ description: 'receives escalations at the time of the request' }),
+}, { title: 'CounsellorColleague' });
 
 export const HandoverSchema = Type.Object({
   to: { ...MatrixUserIdSchema, description: 'the colleague (an active counsellor of this institution) taking over' },
