@@ -1,14 +1,26 @@
-// The student's "ask for support" flow: choose a topic (an optional note stays on this device), then
-// a live queue status with the crisis resources always in view, until a supporter is matched and the
-// room opens in the conversations view. Speaks to the bridge through the lazily loaded BridgeClient.
+// The student's desk: ask for support (a topic; an optional note stays on this device), then a live
+// queue status with the crisis resources always in view, until a supporter is matched and the room
+// opens. A wait survives a reload: an open request is found again and followed. Below: the student's
+// sessions (open, end, answer a check-in) and the support groups they may join.
 import { LitElement, html, css, nothing } from 'lit';
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import type { Session } from '../../matrix/session.ts';
 import type { CrisisResource } from '../../state/crisis-resources.ts';
+import type { AppStore } from '../../state/app-store.ts';
 import { BridgeClient, BridgeError, type BridgeTopic, type SupportRequestView } from '../../bridge/bridge-client.ts';
+import {
+  answerCheckIn, endSession, joinGroup, listGroups, listRequests, listSessions, openRequest,
+  type PeerSessionView, type SupportGroupView,
+} from '../../bridge/student-api.ts';
+import type { CheckInAnswerEvent, EndSessionEvent } from '../components/session-list/session-list.component.ts';
+import type { JoinGroupEvent } from '../components/group-list/group-list.component.ts';
+import '../components/session-list/session-list.component.ts';
+import '../components/group-list/group-list.component.ts';
 
 type Step = 'loading' | 'choose' | 'submitting' | 'waiting' | 'closed' | 'unavailable';
 type Problem = 'closed-hours' | 'open-already' | 'limit' | 'network' | 'server' | 'topic' | null;
+/** What went wrong with the sessions and groups below the form (shown in their own alert). */
+type ListProblem = 'load' | 'end' | 'check-in' | 'join-refused' | 'join' | null;
 
 const NOTE_KEY = 'peerline.support-note';
 const POLL_MS = 25_000;
@@ -17,8 +29,9 @@ export interface SupportMatchedEvent extends CustomEvent<{ roomId: string }> { t
 
 export class AskForSupportView extends LitElement {
   static override properties = {
-    session: { attribute: false }, bridgeUrl: { attribute: false }, bridge: { attribute: false }, resources: { attribute: false },
+    session: { attribute: false }, bridgeUrl: { attribute: false }, bridge: { attribute: false }, resources: { attribute: false }, store: { attribute: false },
     step: { state: true }, topics: { state: true }, request: { state: true }, problem: { state: true },
+    sessions: { state: true }, groups: { state: true }, busy: { state: true }, listProblem: { state: true }, listStatus: { state: true },
   };
   static override styles = css`
     :host { display: block; max-width: 40rem; margin: 0 auto; padding: var(--pl-space-3); }
@@ -34,7 +47,7 @@ export class AskForSupportView extends LitElement {
     textarea { font: inherit; color: var(--pl-text); background: var(--pl-bg); border: 2px solid var(--pl-border-strong); border-radius: var(--pl-radius); padding: var(--pl-space-2); min-height: 5rem; }
     .hint, .muted { color: var(--pl-text-muted); font-weight: 400; margin: 0; }
     button { font: inherit; cursor: pointer; border-radius: var(--pl-radius); padding: var(--pl-space-1) var(--pl-space-3); min-height: 2.75rem; border: 2px solid var(--pl-border-strong); color: var(--pl-text); background: var(--pl-surface); }
-    button.primary { background: var(--pl-accent, var(--pl-link)); border-color: var(--pl-accent, var(--pl-link)); color: var(--pl-on-accent, #fff); font-weight: 700; }
+    button.primary { background: var(--pl-accent); border-color: var(--pl-accent); color: var(--pl-accent-fg); font-weight: 700; }
     button:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid var(--pl-focus); outline-offset: 2px; }
     button[disabled] { cursor: progress; }
     .status { font-size: 1.125rem; font-weight: 700; margin: var(--pl-space-2) 0; }
@@ -42,6 +55,8 @@ export class AskForSupportView extends LitElement {
     .problem { color: var(--pl-danger, var(--pl-text)); border-left: 4px solid var(--pl-danger, var(--pl-border-strong)); padding-left: var(--pl-space-2); }
     ul.crisis { list-style: none; padding: 0; margin: 0; display: grid; gap: var(--pl-space-2); }
     ul.crisis a { color: var(--pl-link); }
+    section.lists { margin-top: var(--pl-space-4); }
+    .list-status:empty, .list-problem:empty { display: none; }
     @media (prefers-reduced-motion: no-preference) { .status { transition: opacity 0.2s; } }
   `;
   declare session: Session | null;
@@ -53,6 +68,14 @@ export class AskForSupportView extends LitElement {
   declare topics: BridgeTopic[];
   declare request: SupportRequestView | null;
   declare problem: Problem;
+  /** The app store, for the rooms this account is already in. */
+  declare store: AppStore | null;
+  declare sessions: PeerSessionView[] | null;
+  declare groups: SupportGroupView[] | null;
+  /** The session or group an answer is on its way for. */
+  declare busy: string | null;
+  declare listProblem: ListProblem;
+  declare listStatus: string;
 
   private client: BridgeClient | null = null;
   private poll: AbortController | null = null;
@@ -67,6 +90,12 @@ export class AskForSupportView extends LitElement {
     this.topics = [];
     this.request = null;
     this.problem = null;
+    this.store = null;
+    this.sessions = null;
+    this.groups = null;
+    this.busy = null;
+    this.listProblem = null;
+    this.listStatus = '';
     updateWhenLocaleChanges(this);
   }
 
@@ -84,13 +113,91 @@ export class AskForSupportView extends LitElement {
 
   private async start(): Promise<void> {
     if (!this.session || !this.bridgeUrl) { this.step = 'unavailable'; return; }
-    this.client ??= this.bridge ?? new BridgeClient(this.bridgeUrl, this.session);
+    const client = this.client ??= this.bridge ?? new BridgeClient(this.bridgeUrl, this.session);
     try {
-      this.topics = await this.client.topics();
-      this.step = 'choose';
+      const [topics, requests] = await Promise.all([client.topics(), listRequests(client)]);
+      this.topics = topics;
+      // A request still waiting (the page was reloaded, or opened on another visit): follow it again.
+      const open = openRequest(requests);
+      if (open) {
+        this.request = open;
+        this.step = 'waiting';
+        void this.follow(open.request_id);
+      } else {
+        this.step = 'choose';
+      }
     } catch (e) {
       this.problem = e instanceof BridgeError && e.status === 0 ? 'network' : 'server';
       this.step = 'unavailable';
+      return;
+    }
+    await this.loadLists();
+  }
+
+  /** GET /v1/sessions and GET /v1/groups for the lists below the form. */
+  private async loadLists(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      const [sessions, groups] = await Promise.all([listSessions(client), listGroups(client)]);
+      this.sessions = sessions.filter((s) => s.role === 'student');
+      this.groups = groups;
+    } catch {
+      this.listProblem = 'load';
+    }
+  }
+
+  private replaceSession(s: PeerSessionView): void {
+    this.sessions = (this.sessions ?? []).map((x) => x.session_id === s.session_id ? s : x);
+  }
+
+  private async onEndSession(e: EndSessionEvent): Promise<void> {
+    const id = e.detail.sessionId;
+    this.busy = id;
+    this.listProblem = null;
+    this.listStatus = '';
+    try {
+      this.replaceSession(await endSession(this.client!, id));
+      this.listStatus = msg('The session has ended.', { id: 'student.session.ended-status' });
+    } catch (err) {
+      // 409: it ended meanwhile (the supporter ended it); show it as it is now.
+      if (err instanceof BridgeError && err.status === 409) await this.loadLists();
+      else this.listProblem = 'end';
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  private async onCheckIn(e: CheckInAnswerEvent): Promise<void> {
+    const { sessionId, accept } = e.detail;
+    this.busy = sessionId;
+    this.listProblem = null;
+    this.listStatus = '';
+    try {
+      this.replaceSession(await answerCheckIn(this.client!, sessionId, accept));
+      this.listStatus = accept
+        ? msg('Thank you. Your supporter will check in with you then.', { id: 'student.checkin.accepted-status' })
+        : msg('Okay. There will be no check-in.', { id: 'student.checkin.declined-status' });
+    } catch (err) {
+      if (err instanceof BridgeError && err.status === 409) await this.loadLists();
+      else this.listProblem = 'check-in';
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  private async onJoinGroup(e: JoinGroupEvent): Promise<void> {
+    const id = e.detail.groupId;
+    this.busy = id;
+    this.listProblem = null;
+    this.listStatus = '';
+    try {
+      const g = await joinGroup(this.client!, id);
+      this.dispatchEvent(new CustomEvent('open-room', { detail: { roomId: g.room_id }, bubbles: true, composed: true }));
+    } catch (err) {
+      this.listProblem = err instanceof BridgeError && (err.status === 403 || err.status === 404) ? 'join-refused' : 'join';
+    } finally {
+      this.busy = null;
     }
   }
 
@@ -212,9 +319,45 @@ export class AskForSupportView extends LitElement {
       </div>
       <div class="actions">
         ${this.step === 'waiting' ? html`<button type="button" @click=${() => { void this.cancel(); }}>${msg('Cancel my request', { id: 'support.cancel' })}</button>` : nothing}
+        ${this.step === 'closed' ? html`<button type="button" class="primary" @click=${() => { this.request = null; this.step = 'choose'; }}>${msg('Ask again', { id: 'student.ask-again' })}</button>` : nothing}
         ${this.step !== 'waiting' ? html`<button type="button" @click=${this.back}>${msg('Back to conversations', { id: 'support.back' })}</button>` : nothing}
       </div>
-      ${this.crisis()}`;
+      ${this.crisis()}
+      ${this.lists()}`;
+  }
+
+  private listProblemText(): string {
+    switch (this.listProblem) {
+      case 'load': return msg('Your conversations and the groups could not be loaded. Please try again later.', { id: 'student.lists.error.load' });
+      case 'end': return msg('The session could not be ended. Please try again.', { id: 'student.session.error.end' });
+      case 'check-in': return msg('Your answer could not be sent. Please try again.', { id: 'student.checkin.error' });
+      case 'join-refused': return msg('This group is not open to you.', { id: 'student.group.closed' });
+      case 'join': return msg('You could not join the group just now. Please try again.', { id: 'student.group.error.join' });
+      default: return '';
+    }
+  }
+
+  private lists() {
+    if (this.step === 'loading' || this.step === 'unavailable') return nothing;
+    const labels = Object.fromEntries(this.topics.map((t) => [t.id, t.label]));
+    const joined = this.store?.snapshot.rooms.map((r) => r.roomId) ?? [];
+    return html`
+      <p class="problem list-problem" role="alert">${this.listProblemText()}</p>
+      <p class="status list-status" role="status">${this.listStatus}</p>
+      <section class="lists" aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading">${msg('Your conversations with supporters', { id: 'student.sessions.heading' })}</h2>
+        ${this.sessions === null ? html`<p class="muted">${msg('Loading …', { id: 'devices.loading' })}</p>` : html`
+          <peerline-session-list .sessions=${this.sessions} .topicLabels=${labels} .busy=${this.busy}
+            @end-session=${(e: EndSessionEvent) => { void this.onEndSession(e); }}
+            @check-in-answer=${(e: CheckInAnswerEvent) => { void this.onCheckIn(e); }}></peerline-session-list>`}
+      </section>
+      <section class="lists" aria-labelledby="groups-heading">
+        <h2 id="groups-heading">${msg('Support groups', { id: 'student.groups.heading' })}</h2>
+        <p class="muted">${msg('Groups on a topic, with other students and a trained supporter. Everything said there is end-to-end encrypted.', { id: 'student.groups.intro' })}</p>
+        ${this.groups === null ? html`<p class="muted">${msg('Loading …', { id: 'devices.loading' })}</p>` : html`
+          <peerline-group-list .groups=${this.groups} .topicLabels=${labels} .joinedRoomIds=${joined} .busy=${this.busy}
+            @join-group=${(e: JoinGroupEvent) => { void this.onJoinGroup(e); }}></peerline-group-list>`}
+      </section>`;
   }
 
   private form() {

@@ -1,0 +1,3 @@
+import { studentBaseStyles } from '../student-shared/student.styles.ts';
+
+export const groupListStyles = [studentBaseStyles];
