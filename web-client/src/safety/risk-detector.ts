@@ -15,9 +15,9 @@ import { RISK_PATTERNS, IDIOM_PATTERNS, CONTEXT_WORDS } from './risk-patterns.ts
 export type RiskLevel = 'none' | 'elevated' | 'high' | 'critical';
 
 /**
- * Score thresholds. `high` and `critical` are the policy's; the institution policy schema
- * (protocol/src/policy.ts) has no field for them yet, so callers pass them in (DEFAULT_RISK_THRESHOLDS
- * until it does). `elevated` (gentle crisis resources, no consent prompt) defaults to 0.3.
+ * Score thresholds. They are the institution policy's (`risk_detection.thresholds` in
+ * protocol/src/policy.ts, told to clients by GET /v1/policy; safety/risk-policy.ts reads them), so
+ * callers pass them in; DEFAULT_RISK_THRESHOLDS equals the policy's defaults. `elevated` defaults to 0.3.
  */
 export interface RiskThresholds {
   high: number;

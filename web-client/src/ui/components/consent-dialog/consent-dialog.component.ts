@@ -1,7 +1,9 @@
 // Asks a student, in plain words, whether a counsellor of their own school may be brought in, and
 // what to share. Crisis resources come first; "No" is as easy as "Yes" (and Escape means no).
 // Emits `consent-given` ({ choice }) or `consent-declined`; signing and sending are the caller's job,
-// so nothing leaves the device from here. Not wired into the app yet (no escalation flow so far).
+// so nothing leaves the device from here. The escalation host (ui/components/escalation-host) opens
+// it and says why it is asking (`reason`: the student asked, the supporter suggested it — with their
+// `note` — or the on-device risk detector noticed what the student wrote).
 import { LitElement, html, nothing } from 'lit';
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import type { CrisisResource } from '../../../state/crisis-resources.ts';
@@ -17,16 +19,24 @@ export type ConsentDeclinedEvent = CustomEvent<Record<string, never>>;
 
 type Problem = Extract<ConsentFormResult, { ok: false }>['problem'];
 
+/** Why the dialog is asking; shapes the first sentence only, never what is shared. */
+export type ConsentReason = 'student' | 'suggestion' | 'detector';
+
 export class ConsentDialog extends LitElement {
   static override properties = {
     resources: { attribute: false },
     messages: { attribute: false },
+    reason: { attribute: false },
+    note: { attribute: false },
     share: { state: true },
     problem: { state: true },
   };
   static override styles = consentDialogStyles;
   declare resources: CrisisResource[];
   declare messages: ShareableMessage[];
+  declare reason: ConsentReason;
+  /** The supporter's note with their suggestion (shown as their words, as plain text). */
+  declare note: string | null;
   declare share: string | null;
   declare problem: Problem | null;
   private opener: HTMLElement | null = null;
@@ -36,6 +46,8 @@ export class ConsentDialog extends LitElement {
     super();
     this.resources = [];
     this.messages = [];
+    this.reason = 'student';
+    this.note = null;
     this.share = null;
     this.problem = null;
     updateWhenLocaleChanges(this);
@@ -103,12 +115,20 @@ export class ConsentDialog extends LitElement {
     }
   }
 
+  private reasonText(): string {
+    switch (this.reason) {
+      case 'suggestion': return msg('Your supporter suggests bringing in a counsellor. It is your choice.', { id: 'escalation.reason.suggestion' });
+      case 'detector': return msg('It sounds like things are really hard right now. You do not have to face this alone.', { id: 'escalation.reason.detector' });
+      default: return msg('You asked to talk to a counsellor.', { id: 'escalation.reason.student' });
+    }
+  }
+
   override render() {
     const problem = this.problem;
     return html`
-      <dialog aria-labelledby="consent-title" aria-describedby="consent-intro consent-who" @close=${this.onClose}>
+      <dialog aria-labelledby="consent-title" aria-describedby="consent-reason consent-intro consent-who" @close=${this.onClose}>
         <section class="crisis" aria-labelledby="consent-crisis">
-          <h3 id="consent-crisis">${msg('If you are in danger right now', { id: 'consent.crisis-heading' })}</h3>
+          <h2 id="consent-crisis">${msg('If you are in danger right now', { id: 'consent.crisis-heading' })}</h2>
           <ul>
             ${this.resources.map((r) => html`
               <li>
@@ -119,6 +139,8 @@ export class ConsentDialog extends LitElement {
           </ul>
         </section>
         <h2 id="consent-title" tabindex="-1">${msg('Would you like a counsellor to help?', { id: 'consent.title' })}</h2>
+        <p id="consent-reason">${this.reasonText()}</p>
+        ${this.note ? html`<figure class="note"><blockquote>${this.note}</blockquote><figcaption>${msg('Your supporter', { id: 'escalation.note-from' })}</figcaption></figure>` : nothing}
         <p id="consent-intro">${msg('If you say yes, a counsellor from your own school will be invited to a new private, encrypted chat with you.', { id: 'consent.intro' })}</p>
         <p id="consent-who">${msg('Only that counsellor will see what you choose to share below. Nothing is shared unless you say yes.', { id: 'consent.who' })}</p>
         <form @submit=${this.submit} novalidate>

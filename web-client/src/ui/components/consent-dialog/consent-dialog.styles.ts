@@ -10,12 +10,12 @@ export const consentDialogStyles = css`
   @media (prefers-reduced-motion: reduce) { dialog[open] { animation: none; } }
   dialog::backdrop { background: rgb(0 0 0 / 0.5); }
   .crisis { border: 2px solid var(--pl-crisis-bg); border-radius: var(--pl-radius); padding: var(--pl-space-2) var(--pl-space-3); margin-bottom: var(--pl-space-3); }
-  .crisis h3 { margin: 0 0 var(--pl-space-1); font-size: 1.0625rem; }
   .crisis ul { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--pl-space-1); }
   .crisis li { display: flex; flex-wrap: wrap; gap: var(--pl-space-2); align-items: baseline; }
   .name { font-weight: 600; }
   h2 { margin: 0 0 var(--pl-space-2); font-size: 1.375rem; }
   h2:focus { outline: none; }
+  .crisis h2 { margin: 0 0 var(--pl-space-1); font-size: 1.0625rem; }
   h2:focus-visible { outline: 3px solid var(--pl-focus); outline-offset: 2px; }
   p { margin: 0 0 var(--pl-space-2); }
   a { color: var(--pl-link); font-weight: 600; padding: var(--pl-space-1) 0; }
@@ -27,6 +27,9 @@ export const consentDialogStyles = css`
   .detail label[for] { min-height: 0; font-weight: 600; }
   textarea { font: inherit; width: 100%; box-sizing: border-box; color: var(--pl-text); background: var(--pl-bg); border: 1px solid var(--pl-border-strong); border-radius: var(--pl-radius); padding: var(--pl-space-2); }
   .message span { overflow-wrap: anywhere; }
+  .note { margin: 0 0 var(--pl-space-2); padding: var(--pl-space-2) var(--pl-space-3); border-left: 4px solid var(--pl-border-strong); background: var(--pl-bg); }
+  .note blockquote { margin: 0; overflow-wrap: anywhere; white-space: pre-line; }
+  .note figcaption { color: var(--pl-text-muted); font-size: 0.9375rem; margin-top: var(--pl-space-1); }
   .hint { color: var(--pl-text-muted); font-size: 0.9375rem; }
   .problem { color: var(--pl-danger); font-weight: 600; min-height: 1.5em; }
   .actions { display: flex; flex-wrap: wrap; gap: var(--pl-space-2); justify-content: flex-end; }
