@@ -1,0 +1,161 @@
+// The supporter desk in the built web client against a real homeserver and the real bridge: an admin
+// puts the supporter on the roster, the supporter signs in, switches availability on, a student
+// (bridge API + a matrix-js-sdk client in Node) asks, the offer appears live, the supporter accepts,
+// the room opens and the student decrypts the supporter's message; then the supporter suggests a
+// counsellor (the student decrypts an org.peerline.escalation.suggestion event) and ends the session
+// with a wrap-up, and opens a support group.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import type { RegisteredUser, TestHomeserver } from '../helpers/homeserver.ts';
+import { signInToBridge, startHomeserverWithBridge, testPolicy, type TestBridge } from '../helpers/bridge.ts';
+import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
+import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import { collectMessages, newClient, sdk, waitFor, type Client } from '../helpers/client.ts';
+import { ESCALATION_SUGGESTION_EVENT_TYPE } from '../../protocol/src/event-types.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const SHOTS = resolve(import.meta.dirname, 'screenshots');
+const enc = encodeURIComponent;
+const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const TRAINING = [{ module: 'safeguarding', version: 1, completed: day(-30) }, { module: 'listening-basics', version: 2, completed: day(-30) }];
+
+let hs: TestHomeserver;
+let bridge: TestBridge;
+let web: StaticServer;
+let browser: Browser;
+let context: BrowserContext;
+let student: RegisteredUser;
+let supporter: RegisteredUser;
+let studentClient: Client | null = null;
+
+/** Decrypted events of `type` a client sees in a room (content only). */
+function collectEvents(client: Client, roomId: string, type: string): Record<string, unknown>[] {
+  const seen: Record<string, unknown>[] = [];
+  client.on(sdk.RoomEvent.Timeline, (event, room, toStart) => {
+    if (room?.roomId !== roomId || toStart) return;
+    const handle = (): void => { if (event.getType() === type && !event.isDecryptionFailure()) seen.push(event.getContent()); };
+    if (event.isBeingDecrypted() || event.shouldAttemptDecryption()) event.once(sdk.MatrixEventEvent.Decrypted, handle);
+    else handle();
+  });
+  return seen;
+}
+
+describe('the supporter desk in the browser', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    [{ hs, bridge }, web, browser] = await Promise.all([
+      startHomeserverWithBridge({ policy: (name) => testPolicy(name), admins: (name) => [`@admin:${name}`] }),
+      serveStatic(resolve(ROOT, 'web-client/dist')),
+      launchChromium(),
+    ]);
+    const admin = await hs.registerUser('admin');
+    [student, supporter] = await Promise.all([hs.registerUser('student-desk'), hs.registerUser('supporter-desk')]);
+    const adminToken = (await signInToBridge(bridge, hs, admin)).session_token;
+    const put = await bridge.api('PUT', `/v1/admin/roster/supporters/${enc(supporter.userId)}`, { token: adminToken, body: { topics: ['exam-stress', 'low-mood'], training: TRAINING } });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  }, 120_000);
+
+  afterAll(async () => {
+    studentClient?.stopClient();
+    await context?.close().catch(() => {});
+    await browser?.close();
+    await web?.close();
+    await bridge?.stop();
+    bridge?.cleanup();
+    await hs?.stop();
+    hs?.cleanup();
+  });
+
+  it('takes a request from the live queue, chats encrypted, suggests a counsellor, ends with a wrap-up and opens a group', async () => {
+    const page = await context.newPage();
+    await page.goto(`${web.url}/?hs=${enc(hs.baseUrl)}&bridge=${enc(bridge.url)}&lang=en`);
+    await page.getByLabel('Username').fill(supporter.userId.slice(1).split(':')[0]!);
+    await page.getByLabel('Password').fill(supporter.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Conversations' }).waitFor();
+    await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
+
+    // The desk: availability off, trained topics only (low-mood needs training the supporter lacks).
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Supporter desk' }).click({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Supporter desk', level: 1 }).waitFor();
+    const main = page.getByRole('main');
+    await main.getByRole('switch', { name: 'Take requests now' }).waitFor();
+    await expect(main.getByRole('checkbox', { name: 'Exam stress' }).isChecked()).resolves.toBe(true);
+    await expect(main.getByRole('checkbox', { name: 'Low mood' }).count()).resolves.toBe(0);
+    await main.getByText('Not trained (or training expired) for: Low mood.').waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+
+    await main.getByRole('switch', { name: 'Take requests now' }).check();
+    await main.getByRole('status').filter({ hasText: 'You are available.' }).waitFor();
+    await main.getByText('No requests right now.', { exact: false }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+
+    // The student asks through the bridge; the offer reaches the open desk by itself.
+    studentClient = await newClient(hs.baseUrl, student);
+    const studentToken = (await signInToBridge(bridge, hs, student)).session_token;
+    const asked = await bridge.api<{ request_id: string }>('POST', '/v1/requests', { token: studentToken, body: { topic: 'exam-stress', language: 'en' } });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    const accept = main.getByRole('button', { name: 'Accept: Exam stress' });
+    await accept.waitFor({ timeout: 30_000 });
+    await main.getByRole('status').filter({ hasText: 'New request: Exam stress' }).waitFor();
+    await expect(main.getByText(student.userId).count()).resolves.toBe(0);
+    await page.screenshot({ path: resolve(SHOTS, 'supporter-desk.png'), fullPage: true });
+    expect(await axeViolations(page)).toEqual([]);
+
+    // Accepting opens the room in the conversations view; the student joins and writes first.
+    await accept.click();
+    const composer = page.getByLabel('Message', { exact: true });
+    await composer.waitFor({ timeout: 30_000 });
+    const sc = studentClient;
+    const req = await bridge.api<{ session: { room_id: string | null } | null }>('GET', `/v1/requests/${enc(asked.body.request_id)}`, { token: studentToken });
+    const roomId = req.body.session?.room_id ?? '';
+    expect(roomId).not.toBe('');
+    await waitFor('the student\'s invite', () => sc.getRoom(roomId)?.getMyMembership() === 'invite', 30_000);
+    await sc.joinRoom(roomId);
+    const atStudent = collectMessages(sc, roomId);
+    const suggestions = collectEvents(sc, roomId, ESCALATION_SUGGESTION_EVENT_TYPE);
+    await sc.sendTextMessage(roomId, 'Hello, thanks for taking this.');
+    await page.getByText('Hello, thanks for taking this.', { exact: true }).waitFor({ timeout: 60_000 });
+    await composer.fill('Hi, I am here. What is on your mind?');
+    await composer.press('Enter');
+    await waitFor('the student to decrypt the supporter', () => atStudent.bodies.includes('Hi, I am here. What is on your mind?'), 60_000);
+    expect(atStudent.failures).toEqual([]);
+
+    // Back at the desk: the caseload holds the session; suggesting a counsellor is confirmed first.
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Supporter desk' }).click();
+    const caseload = main.getByRole('group', { name: 'Exam stress' });
+    await caseload.getByRole('button', { name: 'Suggest a counsellor' }).click({ timeout: 30_000 });
+    const dialog = page.getByRole('dialog', { name: 'Suggest a counsellor' });
+    await dialog.getByText('This only suggests it.', { exact: false }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await dialog.getByLabel('Why').selectOption('beyond_peer_support');
+    await dialog.getByRole('radio', { name: 'Medium' }).check();
+    await dialog.getByRole('button', { name: 'Send the suggestion' }).click();
+    await main.getByRole('status').filter({ hasText: 'Suggestion sent.' }).waitFor({ timeout: 30_000 });
+    await waitFor('the student to decrypt the suggestion', () => suggestions.length > 0, 60_000);
+    expect(suggestions[0]).toEqual({ reason: 'beyond_peer_support', suggested_severity: 'medium' });
+    expect(atStudent.failures).toEqual([]);
+
+    // The wrap-up ends the session at the bridge.
+    await caseload.getByRole('button', { name: 'End with wrap-up' }).click();
+    const wrapUp = page.getByRole('dialog', { name: 'End with wrap-up' });
+    await wrapUp.getByRole('radio', { name: /Completed/ }).check();
+    expect(await axeViolations(page)).toEqual([]);
+    await wrapUp.getByRole('button', { name: 'End the session' }).click();
+    await main.getByRole('status').filter({ hasText: 'Session ended.' }).waitFor({ timeout: 30_000 });
+    await main.getByText('No active conversations.').waitFor();
+    const sessions = await bridge.api<{ sessions: { status: string; outcome: string | null }[] }>('GET', '/v1/sessions', { token: studentToken });
+    expect(sessions.body.sessions[0]).toMatchObject({ status: 'ended', outcome: 'completed' });
+    expect(await axeViolations(page)).toEqual([]);
+
+    // A group on a trained topic: opened at the bridge and listed with its room.
+    await main.getByLabel('Name shown in the group list').fill('Exam week circle');
+    await main.getByRole('button', { name: 'Open a group' }).click();
+    await main.getByRole('status').filter({ hasText: 'Group opened: Exam week circle.' }).waitFor({ timeout: 30_000 });
+    await main.getByRole('group', { name: 'Exam week circle' }).getByRole('button', { name: 'Open group' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+  }, 180_000);
+});
