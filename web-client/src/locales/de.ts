@@ -6,12 +6,14 @@ import { supporter } from './de/supporter.ts';
 import { counsellor } from './de/counsellor.ts';
 import { admin } from './de/admin.ts';
 import { chat } from './de/chat.ts';
+import { moderation } from './de/moderation.ts';
 
 export const templates = {
-  ...student, ...escalation, ...supporter, ...counsellor, ...admin, ...chat,
+  ...student, ...escalation, ...supporter, ...counsellor, ...admin, ...chat, ...moderation,
   'app.title': 'Peerline',
   'app.language': 'Sprache',
   'app.sections': 'Bereiche',
+  'app.someone': 'Jemand',
   'app.desk.conversations': 'Gespräche',
   'app.desk.supporter': 'Unterstützer-Bereich',
   'app.desk.counsellor': 'Beratungs-Bereich',

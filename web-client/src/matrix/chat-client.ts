@@ -2,11 +2,12 @@
 // IndexedDB store keeps device keys and room keys across reloads) and turns rooms and timelines into
 // the plain values the state layer observes. Loaded with import() after first paint.
 import {
-  ClientEvent, createClient, EventStatus, EventType, MatrixEventEvent, MsgType, PendingEventOrdering, RoomEvent,
-  type MatrixClient, type MatrixEvent, type Room,
+  ClientEvent, createClient, Direction, EventStatus, EventType, MatrixEventEvent, MsgType, PendingEventOrdering, ReceiptType, RoomEvent,
+  RoomMemberEvent, SyncState, type MatrixClient, type MatrixEvent, type Room,
 } from 'matrix-js-sdk';
 import type { Session } from './session.ts';
 import { secretStorageCallbacks } from './key-backup.ts';
+import { generatePseudonym } from './pseudonym.ts';
 
 export type MessageState = 'sending' | 'sent' | 'failed';
 
@@ -19,7 +20,23 @@ export interface ChatMessage {
   /** null while the message cannot (yet) be decrypted. */
   body: string | null;
   state: MessageState;
+  /**
+   * How the sender appears in this room: their per-room display name. In Peerline rooms never a
+   * Matrix id; '' when the sender has no display name there yet (the UI shows a neutral word).
+   */
+  senderName?: string;
+  /** One of my sent messages that another member has read (their receipt is at it or later). */
+  seen?: boolean;
 }
+
+/** What an org.peerline.session state event says the room is for. */
+export type RoomKind = 'peer' | 'group' | 'escalation';
+
+/** 'offline' while the browser has no network or sync keeps failing; messages sent then wait and go out on return. */
+export type ConnectionState = 'online' | 'offline';
+
+/** The Peerline session state event type (protocol/src/event-types.ts), repeated to keep the lazy chunk small. */
+const SESSION_EVENT_TYPE = 'org.peerline.session';
 
 export interface RoomSummary {
   roomId: string;
@@ -27,6 +44,8 @@ export interface RoomSummary {
   encrypted: boolean;
   unread: number;
   lastActivity: number;
+  /** Set for rooms Peerline made (org.peerline.session); their `name` lists members' pseudonyms, or is '' when none is known yet. */
+  kind?: RoomKind;
 }
 
 export interface ChatClientEvents {
@@ -63,6 +82,20 @@ export class ChatClient {
   private readonly client: MatrixClient;
   private readonly events: ChatClientEvents;
   private readonly liveFrom = Date.now();
+  /** Rooms whose pseudonym this session has set (or is setting), so each is set once. */
+  private readonly named = new Set<string>();
+  /** The event each room's last read receipt from this session went to. */
+  private readonly receipts = new Map<string, string>();
+  /** Resolves once the global profile name is cleared (or that failed): pseudonyms go only after it. */
+  private profileReady: Promise<void> = Promise.resolve();
+  /** The global display name the account had, which a per-room name equal to it would leak. */
+  private formerGlobalName: string | null = null;
+  private readonly onBrowserOnline = (): void => {
+    this.client.retryImmediately();
+    this.resendUnsent();
+    this.events.onChange(null);
+  };
+  private readonly onBrowserOffline = (): void => this.events.onChange(null);
 
   private constructor(session: Session, client: MatrixClient, events: ChatClientEvents) {
     this.session = session;
@@ -78,6 +111,7 @@ export class ChatClient {
     await client.initRustCrypto({ cryptoDatabasePrefix: CRYPTO_DB_PREFIX });
     const chat = new ChatClient(session, client, events);
     chat.listen();
+    chat.profileReady = chat.hideGlobalName();
     await client.startClient({
       initialSyncLimit: 50, lazyLoadMembers: true,
       // Messages being sent stay apart from the timeline until the server echoes them, so their state shows.
@@ -88,7 +122,18 @@ export class ChatClient {
 
   private listen(): void {
     const c = this.client;
-    c.on(ClientEvent.Sync, () => this.events.onChange(null));
+    c.on(ClientEvent.Sync, (state, prev) => {
+      const wasDown = prev === SyncState.Error || prev === SyncState.Reconnecting;
+      if (wasDown && (state === SyncState.Syncing || state === SyncState.Prepared || state === SyncState.Catchup)) this.resendUnsent();
+      if (state === SyncState.Syncing || state === SyncState.Prepared) { void this.ensurePseudonyms(); this.sweepUndecrypted(); }
+      this.events.onChange(null);
+    });
+    c.on(RoomMemberEvent.Typing, (_event, member) => this.events.onChange(member.roomId));
+    c.on(RoomEvent.Receipt, (_event, room) => this.events.onChange(room.roomId));
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', this.onBrowserOnline);
+      window.addEventListener('offline', this.onBrowserOffline);
+    }
     c.on(ClientEvent.Room, () => this.events.onChange(null));
     c.on(RoomEvent.MyMembership, () => this.events.onChange(null));
     c.on(RoomEvent.Timeline, (event, room, _toStart, _removed, data) => {
@@ -128,36 +173,232 @@ export class ChatClient {
   rooms(): RoomSummary[] {
     return this.client.getRooms()
       .filter((r) => r.getMyMembership() === 'join')
-      .map((r) => ({
-        roomId: r.roomId,
-        name: r.name || r.roomId,
-        encrypted: r.hasEncryptionStateEvent(),
-        unread: r.getUnreadNotificationCount(),
-        lastActivity: r.getLastActiveTimestamp(),
-      }))
+      .map((r) => {
+        const kind = this.kindOf(r);
+        return {
+          roomId: r.roomId,
+          name: this.nameOf(r),
+          encrypted: r.hasEncryptionStateEvent(),
+          unread: r.getUnreadNotificationCount(),
+          lastActivity: r.getLastActiveTimestamp(),
+          ...(kind ? { kind } : {}),
+        };
+      })
       .sort((a, b) => b.lastActivity - a.lastActivity);
   }
 
   roomName(roomId: string): string {
     const r = this.client.getRoom(roomId);
-    return r?.name || roomId;
+    return r ? this.nameOf(r) : roomId;
+  }
+
+  /** What the room's org.peerline.session state says it is for; undefined for rooms Peerline did not make. */
+  roomKind(roomId: string): RoomKind | undefined {
+    const r = this.client.getRoom(roomId);
+    return r ? this.kindOf(r) : undefined;
+  }
+
+  private kindOf(room: Room): RoomKind | undefined {
+    const e = room.currentState.getStateEvents(SESSION_EVENT_TYPE, '');
+    if (!e) return undefined;
+    const kind = e.getContent()['kind'];
+    return kind === 'group' || kind === 'escalation' ? kind : 'peer';
+  }
+
+  /** A Peerline room is named by its other members' pseudonyms (never ids, never the bot that made it). */
+  private nameOf(room: Room): string {
+    if (!this.kindOf(room)) return room.name || room.roomId;
+    const creator = room.currentState.getStateEvents(EventType.RoomCreate, '')?.getSender();
+    return room.getMembers()
+      .filter((m) => (m.membership === 'join' || m.membership === 'invite') && m.userId !== this.session.userId && m.userId !== creator)
+      .map((m) => this.memberName(room, m.userId))
+      .filter((n) => n !== '')
+      .sort()
+      .join(', ');
+  }
+
+  /** How `userId` appears in the room: in Peerline rooms their room display name or '' (never the id). */
+  private memberName(room: Room, userId: string): string {
+    const m = room.getMember(userId);
+    if (this.kindOf(room)) {
+      const raw = m?.rawDisplayName;
+      return raw && raw !== userId ? raw : '';
+    }
+    return m?.name ?? userId;
+  }
+
+  /** My own name in the room (my pseudonym in Peerline rooms), '' while none is set. */
+  myName(roomId: string): string {
+    const r = this.client.getRoom(roomId);
+    const raw = r?.getMember(this.session.userId)?.rawDisplayName;
+    return raw && raw !== this.session.userId ? raw : '';
+  }
+
+  /** Names of the other members typing in the room now. */
+  typing(roomId: string): string[] {
+    const room = this.client.getRoom(roomId);
+    if (!room) return [];
+    return room.getMembers().filter((m) => m.typing && m.userId !== this.session.userId).map((m) => this.memberName(room, m.userId));
+  }
+
+  /** Tells the room I am (or stopped) typing; best effort. */
+  async setTyping(roomId: string, typing: boolean): Promise<void> {
+    try { await this.client.sendTyping(roomId, typing, 30_000); } catch { /* offline: typing is not worth queueing */ }
+  }
+
+  /** Sends a read receipt for the room's newest event, unless I have read it already. */
+  async markRead(roomId: string): Promise<void> {
+    const room = this.client.getRoom(roomId);
+    const events = room?.getLiveTimeline().getEvents() ?? [];
+    const last = [...events].reverse().find((e) => e.getId() && !e.getId()!.startsWith('~') && e.status === null);
+    if (!room || !last) return;
+    const id = last.getId()!;
+    if (this.receipts.get(roomId) === id || room.getEventReadUpTo(this.session.userId, true) === id) return;
+    this.receipts.set(roomId, id);
+    try { await this.client.sendReadReceipt(last, ReceiptType.Read); } catch { this.receipts.delete(roomId); /* offline: sent when the room is next read */ }
+  }
+
+  /** Whether the server holds older history of the room than is loaded. */
+  hasOlder(roomId: string): boolean {
+    const tl = this.client.getRoom(roomId)?.getLiveTimeline();
+    return !!tl && tl.getPaginationToken(Direction.Backward) !== null;
+  }
+
+  /** Loads a page of older history; resolves whether more may remain. */
+  async loadOlder(roomId: string): Promise<boolean> {
+    const room = this.client.getRoom(roomId);
+    if (!room || !this.hasOlder(roomId)) return false;
+    return this.client.paginateEventTimeline(room.getLiveTimeline(), { backwards: true, limit: 40 });
+  }
+
+  /** Leaves the room (POST /_matrix/client/v3/rooms/{roomId}/leave through the SDK). */
+  async leave(roomId: string): Promise<void> {
+    await this.client.leave(roomId);
+  }
+
+  connection(): ConnectionState {
+    const state = this.client.getSyncState();
+    const browserOffline = typeof navigator !== 'undefined' && navigator.onLine === false;
+    return browserOffline || state === SyncState.Error || state === SyncState.Reconnecting ? 'offline' : 'online';
+  }
+
+  /**
+   * Sends again every message that could not be sent (offline). Each keeps its transaction id, so a
+   * message the server did receive before the connection dropped is not stored twice.
+   */
+  private resendUnsent(): void {
+    for (const room of this.client.getRooms()) {
+      for (const e of room.getPendingEvents()) {
+        if (e.status === EventStatus.NOT_SENT) this.client.resendEvent(e, room).catch(() => { /* stays failed, with a retry */ });
+      }
+    }
+  }
+
+  /**
+   * Clears the account's global display name: homeservers copy it into every membership and invite
+   * (SSO often fills it with the person's real name). Peers see only per-room pseudonyms instead.
+   */
+  /** When each still-undecrypted event was first seen by the sweep. */
+  private readonly undecryptedSince = new WeakMap<MatrixEvent, number>();
+  private readonly decryptRetries = new WeakMap<MatrixEvent, number>();
+
+  /**
+   * Retries decryption of loaded events that are still encrypted although no failure was reported:
+   * after a reload, some events of a limited initial sync can stay "being decrypted" without end
+   * (seen with matrix-js-sdk's Rust crypto; a retry decrypts them at once). An attempt is retried
+   * once it has been pending for 3 s, or at once when none started.
+   */
+  private sweepUndecrypted(): void {
+    const now = Date.now();
+    let pending = false;
+    for (const room of this.client.getRooms()) {
+      for (const e of room.getLiveTimeline().getEvents()) {
+        if (!e.isEncrypted() || e.getClearContent() !== null || e.isDecryptionFailure()) continue;
+        const tries = this.decryptRetries.get(e) ?? 0;
+        if (tries >= 3) continue;
+        const since = this.undecryptedSince.get(e);
+        if (since === undefined) this.undecryptedSince.set(e, now);
+        if (!e.isBeingDecrypted() || (since !== undefined && now - since >= 3000)) {
+          this.undecryptedSince.set(e, now);
+          this.decryptRetries.set(e, tries + 1);
+          void this.client.decryptEventIfNeeded(e, { isRetry: true });
+        } else pending = true;
+      }
+    }
+    // Look again once the pending ones are due, rather than waiting for the next sync (up to 30 s).
+    if (pending && this.sweepTimer === null) this.sweepTimer = setTimeout(() => { this.sweepTimer = null; this.sweepUndecrypted(); }, 3100);
+  }
+
+  private sweepTimer: ReturnType<typeof setTimeout> | null = null;
+
+  private async hideGlobalName(): Promise<void> {
+    try {
+      const { displayname } = await this.client.getProfileInfo(this.session.userId, 'displayname');
+      if (typeof displayname === 'string' && displayname !== '') {
+        this.formerGlobalName = displayname;
+        await this.client.setDisplayName('');
+      }
+    } catch { /* no profile yet or offline: tried again at the next start */ }
+  }
+
+  /**
+   * Gives me a fresh pseudonym in every Peerline room where I have no name of my own choosing yet
+   * (none, or one the server copied from my account). It lives only in my m.room.member event there.
+   */
+  private async ensurePseudonyms(): Promise<void> {
+    await this.profileReady;
+    const me = this.session.userId;
+    const localpart = me.slice(1).split(':')[0];
+    for (const room of this.client.getRooms()) {
+      if (room.getMyMembership() !== 'join' || !this.kindOf(room) || this.named.has(room.roomId)) continue;
+      const member = room.currentState.getStateEvents(EventType.RoomMember, me);
+      if (!member) continue;
+      const content = member.getContent();
+      const current = typeof content['displayname'] === 'string' ? content['displayname'] : '';
+      if (current !== '' && current !== me && current !== localpart && current !== this.formerGlobalName) continue;
+      this.named.add(room.roomId);
+      const taken = new Set(room.getMembers().map((m) => m.rawDisplayName));
+      const content2 = { ...content, membership: 'join', displayname: generatePseudonym(undefined, taken) };
+      // The SDK's typed overloads want a known state content shape; a member event is sent like any other state.
+      const sendState = this.client.sendStateEvent.bind(this.client) as (roomId: string, type: string, content: Record<string, unknown>, key: string) => Promise<unknown>;
+      try { await sendState(room.roomId, EventType.RoomMember, content2, me); } catch { this.named.delete(room.roomId); }
+    }
   }
 
   /** The room's loaded messages, oldest first, then those still being sent. */
   messages(roomId: string): ChatMessage[] {
     const room = this.client.getRoom(roomId);
     if (!room) return [];
-    const events = [...room.getLiveTimeline().getEvents(), ...room.getPendingEvents()];
+    const live = room.getLiveTimeline().getEvents();
+    const events = [...live, ...room.getPendingEvents()];
+    const readUpTo = this.othersReadIndex(room, live);
     const seen = new Set<string>();
     const out: ChatMessage[] = [];
-    for (const e of events) {
-      const m = this.toMessage(e);
-      if (m && !seen.has(m.id)) { seen.add(m.id); out.push(m); }
-    }
+    events.forEach((e, i) => {
+      const m = this.toMessage(e, room);
+      if (!m || seen.has(m.id)) return;
+      seen.add(m.id);
+      if (m.mine && m.state === 'sent' && i < live.length) m.seen = i <= readUpTo;
+      out.push(m);
+    });
     return out;
   }
 
-  private toMessage(e: MatrixEvent): ChatMessage | null {
+  /** The index in `live` of the newest event another member has read (-1 when none is loaded). */
+  private othersReadIndex(room: Room, live: MatrixEvent[]): number {
+    const index = new Map<string, number>();
+    live.forEach((e, i) => { const id = e.getId(); if (id) index.set(id, i); });
+    let max = -1;
+    for (const m of room.getJoinedMembers()) {
+      if (m.userId === this.session.userId) continue;
+      const id = room.getEventReadUpTo(m.userId);
+      const i = id ? index.get(id) : undefined;
+      if (i !== undefined && i > max) max = i;
+    }
+    return max;
+  }
+
+  private toMessage(e: MatrixEvent, room?: Room): ChatMessage | null {
     const type = e.getType();
     if (type !== EventType.RoomMessage && type !== EventType.RoomMessageEncrypted) return null;
     if (e.isRedacted()) return null;
@@ -167,7 +408,10 @@ export class ChatClient {
     const status = e.status;
     const state: MessageState = status === EventStatus.NOT_SENT ? 'failed'
       : status === EventStatus.SENDING || status === EventStatus.ENCRYPTING || status === EventStatus.QUEUED ? 'sending' : 'sent';
-    return { id: e.getId() ?? e.getTxnId() ?? '', sender: e.getSender() ?? '', mine: e.getSender() === this.session.userId, timestamp: e.getTs(), body, state };
+    const sender = e.getSender() ?? '';
+    const r = room ?? this.client.getRoom(e.getRoomId() ?? '');
+    const senderName = r ? this.memberName(r, sender) : sender;
+    return { id: e.getId() ?? e.getTxnId() ?? '', sender, mine: sender === this.session.userId, timestamp: e.getTs(), body, state, senderName };
   }
 
   async sendText(roomId: string, body: string): Promise<void> {
@@ -192,6 +436,8 @@ export class ChatClient {
 
   /** Invalidates the token on the server (best effort) and stops syncing; the caller wipes local data. */
   async logout(): Promise<void> {
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
+    this.unlisten();
     this.client.stopClient();
     try { await this.client.logout(true); } catch { /* offline or already invalid: local data still goes */ }
     try { await this.client.clearStores(); } catch { /* wiped again by the caller */ }
@@ -201,6 +447,14 @@ export class ChatClient {
   get sdkClient(): MatrixClient { return this.client; }
 
   stop(): void {
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
+    this.unlisten();
     this.client.stopClient();
+  }
+
+  private unlisten(): void {
+    if (typeof window === 'undefined') return;
+    window.removeEventListener('online', this.onBrowserOnline);
+    window.removeEventListener('offline', this.onBrowserOffline);
   }
 }

@@ -9,12 +9,15 @@ import { strategyFor } from './cache-strategy.ts';
 // so the few shapes used here are declared locally.
 interface ExtendableEvent extends Event { waitUntil(p: Promise<unknown>): void }
 interface FetchEvent extends ExtendableEvent { readonly request: Request; respondWith(r: Response | Promise<Response>): void }
+interface NotificationEvent extends ExtendableEvent { readonly notification: { close(): void } }
+interface WindowClient { readonly url: string; focus(): Promise<unknown> }
 interface WorkerScope {
   readonly registration: { readonly scope: string };
   skipWaiting(): Promise<void>;
-  readonly clients: { claim(): Promise<void> };
+  readonly clients: { claim(): Promise<void>; matchAll(o: { type: 'window'; includeUncontrolled: boolean }): Promise<WindowClient[]>; openWindow(url: string): Promise<unknown> };
   addEventListener(type: 'install' | 'activate', fn: (e: ExtendableEvent) => void): void;
   addEventListener(type: 'fetch', fn: (e: FetchEvent) => void): void;
+  addEventListener(type: 'notificationclick', fn: (e: NotificationEvent) => void): void;
 }
 declare const self: WorkerScope;
 
@@ -82,4 +85,14 @@ self.addEventListener('fetch', (event) => {
   // Every navigation (whatever its query string, e.g. ?lang=de) is the one index.html.
   else if (strategy === 'shell') event.respondWith(networkFirst(req, new URL('index.html', scope()).href));
   else event.respondWith(networkFirst(req));
+});
+
+// A "New message" notification (it carries no content) brings the app forward, or opens it.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil((async () => {
+    const open = (await self.clients.matchAll({ type: 'window', includeUncontrolled: true })).find((c) => c.url.startsWith(scope()));
+    if (open) await open.focus();
+    else await self.clients.openWindow(scope());
+  })());
 });

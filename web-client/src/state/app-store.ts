@@ -1,7 +1,7 @@
 // The app's state, observed by the views through StoreController. It owns the session's lifecycle:
 // sign-in (plain fetch), then the lazily loaded matrix-js-sdk client, and sign-out wiping the device.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { ChatClient, ChatMessage, RoomEventView, RoomSummary } from '../matrix/chat-client.ts';
+import type { ChatClient, ChatMessage, ConnectionState, RoomEventView, RoomKind, RoomSummary } from '../matrix/chat-client.ts';
 import type * as ChatClientModule from '../matrix/chat-client.ts';
 import { signInWithPassword, SignInError, type Session } from '../matrix/session.ts';
 import type * as KeyBackupModule from '../matrix/key-backup.ts';
@@ -28,7 +28,18 @@ export interface AppSnapshot {
   /** The new recovery key, shown once and then forgotten. */
   recoveryKey: string | null;
   restore: RestoreState;
+  // Chat: the open room's details.
+  /** Names of the other members typing in the open room. */
+  typing: string[];
+  connection: ConnectionState;
+  /** Older history of the open room: more on the server, being loaded, or all loaded. */
+  history: HistoryState;
+  selectedRoomKind: RoomKind | null;
+  /** My name in the open room (my pseudonym in Peerline rooms), '' while none is set. */
+  selectedRoomMyName: string;
 }
+
+export type HistoryState = 'more' | 'loading' | 'complete';
 
 type ChatModule = typeof ChatClientModule;
 
@@ -53,7 +64,9 @@ export class AppStore extends EventTarget {
   snapshot: AppSnapshot = {
     phase: 'signed-out', userId: null, rooms: [], selectedRoomId: null, selectedRoomName: '', messages: [], signInProblem: null, announcement: null,
     registerProblem: null, recoveryKey: null, restore: 'none',
+    typing: [], connection: 'online', history: 'complete', selectedRoomKind: null, selectedRoomMyName: '',
   };
+  private loadingOlder = false;
 
   /** `homeserverUrl` resolves once the runtime config is read; sign-in is the first to need it. */
   constructor(storage: KeyValueStorage, homeserverUrl: () => Promise<string>) {
@@ -119,7 +132,7 @@ export class AppStore extends EventTarget {
       onChange: (roomId) => this.refresh(roomId),
       onIncoming: (roomId, m) => {
         this.seq += 1;
-        this.set({ announcement: { roomName: this.client?.roomName(roomId) ?? '', sender: m.sender, body: m.body, seq: this.seq } });
+        this.set({ announcement: { roomName: this.client?.roomName(roomId) ?? '', sender: m.senderName ?? m.sender, body: m.body, seq: this.seq } });
       },
       onSessionEnded: () => { void this.signOut(); },
       onRoomEvent: (roomId, event) => { this.dispatchEvent(new CustomEvent<RoomEventDetail>('room-event', { detail: { roomId, event } })); },
@@ -186,12 +199,57 @@ export class AppStore extends EventTarget {
     const c = this.client;
     if (!c) return;
     const selected = this.snapshot.selectedRoomId;
-    const patch: Partial<AppSnapshot> = { rooms: c.rooms() };
+    const patch: Partial<AppSnapshot> = { rooms: c.rooms(), connection: c.connection() };
     if (selected && (roomId === null || roomId === selected)) {
       patch.messages = c.messages(selected);
-      patch.selectedRoomName = c.roomName(selected);
+      Object.assign(patch, this.roomDetails(c, selected));
     }
     this.set(patch);
+  }
+
+  private roomDetails(c: ChatClient, roomId: string): Pick<AppSnapshot, 'selectedRoomName' | 'typing' | 'history' | 'selectedRoomKind' | 'selectedRoomMyName'> {
+    return {
+      selectedRoomName: c.roomName(roomId),
+      typing: c.typing(roomId),
+      history: this.loadingOlder ? 'loading' : c.hasOlder(roomId) ? 'more' : 'complete',
+      selectedRoomKind: c.roomKind(roomId) ?? null,
+      selectedRoomMyName: c.myName(roomId),
+    };
+  }
+
+  /** Tells the open room whether I am typing. */
+  setTyping(typing: boolean): void {
+    const roomId = this.snapshot.selectedRoomId;
+    if (this.client && roomId) void this.client.setTyping(roomId, typing);
+  }
+
+  /** Marks the open room read up to its newest event (the view calls this while the room is on screen and focused). */
+  markRead(): void {
+    const roomId = this.snapshot.selectedRoomId;
+    if (this.client && roomId) void this.client.markRead(roomId);
+  }
+
+  /** Loads a page of the open room's older history. */
+  async loadOlder(): Promise<void> {
+    const c = this.client;
+    const roomId = this.snapshot.selectedRoomId;
+    if (!c || !roomId || this.loadingOlder) return;
+    this.loadingOlder = true;
+    this.set({ history: 'loading' });
+    try { await c.loadOlder(roomId); } catch { /* offline: the next scroll tries again */ }
+    this.loadingOlder = false;
+    if (this.client === c) this.refresh(roomId);
+  }
+
+  /** Leaves the open room and closes it; resolves false when the server could not be reached. */
+  async leaveRoom(): Promise<boolean> {
+    const c = this.client;
+    const roomId = this.snapshot.selectedRoomId;
+    if (!c || !roomId) return false;
+    try { await c.leave(roomId); } catch { return false; }
+    this.selectRoom(null);
+    this.refresh(null);
+    return true;
   }
 
   /** Sends an event into any joined room (encrypted where the room is), e.g. a suggestion or shared content. */
@@ -226,10 +284,11 @@ export class AppStore extends EventTarget {
   }
 
   selectRoom(roomId: string | null): void {
+    const c = this.client;
     this.set({
       selectedRoomId: roomId,
-      messages: roomId && this.client ? this.client.messages(roomId) : [],
-      selectedRoomName: roomId && this.client ? this.client.roomName(roomId) : '',
+      messages: roomId && c ? c.messages(roomId) : [],
+      ...(roomId && c ? this.roomDetails(c, roomId) : { selectedRoomName: '', typing: [], history: 'complete' as const, selectedRoomKind: null, selectedRoomMyName: '' }),
     });
   }
 
@@ -256,7 +315,7 @@ export class AppStore extends EventTarget {
     if (c) await c.logout();
     forgetSession(this.storage);
     await wipeIndexedDb();
-    this.set({ phase: 'signed-out', userId: null, rooms: [], selectedRoomId: null, selectedRoomName: '', messages: [], announcement: null, recoveryKey: null, restore: 'none' });
+    this.set({ phase: 'signed-out', userId: null, rooms: [], selectedRoomId: null, selectedRoomName: '', messages: [], announcement: null, recoveryKey: null, restore: 'none', typing: [], connection: 'online', history: 'complete', selectedRoomKind: null, selectedRoomMyName: '' });
   }
 }
 

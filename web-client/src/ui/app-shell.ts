@@ -18,6 +18,7 @@ import type { SignInEvent } from './components/sign-in-form/sign-in-form.compone
 import type { RoomSelectedEvent } from './components/room-list/room-list.component.ts';
 import type { SendEvent } from './components/message-composer/message-composer.component.ts';
 import type { BridgeClient } from '../bridge/bridge-client.ts';
+import { notifyNewMessages } from '../platform/notifications.ts';
 
 /** The app's sections; which ones a person sees follows their roles at the bridge. */
 export type Desk = 'conversations' | 'support' | 'supporter' | 'counsellor' | 'admin' | 'account';
@@ -70,6 +71,9 @@ export class PeerlineApp extends LitElement {
   private readonly state: StoreController;
   private readonly config: Promise<RuntimeConfig>;
   private lastPhase: Phase | null = null;
+  /** Messages that arrived while the app was out of view (for the content-free system notification). */
+  private unseen = 0;
+  private lastAnnouncement = 0;
   private lastRoom: string | null = null;
 
   constructor() {
@@ -98,10 +102,26 @@ export class PeerlineApp extends LitElement {
     this.addEventListener('room-selected', (e) => this.store.selectRoom((e as RoomSelectedEvent).detail.roomId));
     this.addEventListener('send', (e) => { void this.store.send((e as SendEvent).detail.body); });
     this.addEventListener('retry', (e) => { void this.store.retry((e as RetryEvent).detail.id); });
+    this.addEventListener('report-message', (e) => { void this.openReport((e as CustomEvent<{ roomId: string; eventId: string; body: string | null }>).detail); });
+  }
+
+  /** "Report" on a group message: the report dialog (lazy), which sends only what the reporter chooses. */
+  private async openReport(d: { roomId: string; eventId: string; body: string | null }): Promise<void> {
+    if (!this.bridge) return;
+    await import('./components/report-dialog/report-dialog.component.ts');
+    let dialog = this.renderRoot.querySelector('peerline-report-dialog');
+    if (!dialog) {
+      dialog = document.createElement('peerline-report-dialog');
+      this.renderRoot.appendChild(dialog);
+    }
+    Object.assign(dialog, { bridge: this.bridge, roomId: d.roomId, eventId: d.eventId, body: d.body ?? '' });
+    await dialog.updateComplete;
+    await dialog.show();
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
+    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') this.unseen = 0; });
     void this.store.resume();
     void this.config.then(async (c) => {
       this.bridgeUrl = c.bridgeUrl;
@@ -167,7 +187,7 @@ export class PeerlineApp extends LitElement {
       case 'counsellor': return html`<peerline-counsellor-view .bridge=${common.bridge} .store=${common.store} .roles=${common.roles} .locale=${common.locale}></peerline-counsellor-view>`;
       case 'admin': return html`<peerline-admin-view .bridge=${common.bridge} .store=${common.store} .roles=${common.roles} .locale=${common.locale}></peerline-admin-view>`;
       case 'account': return html`<peerline-account-view .bridge=${common.bridge} .store=${common.store} .roles=${common.roles} .locale=${common.locale}></peerline-account-view>`;
-      default: return html`<peerline-conversations-view .state=${s} .locale=${this.locale}></peerline-conversations-view>`;
+      default: return html`<peerline-conversations-view .state=${s} .locale=${this.locale} .store=${this.store} .canEscalate=${this.roles.includes('student') && this.bridge !== null}></peerline-conversations-view>`;
     }
   }
 
@@ -180,6 +200,10 @@ export class PeerlineApp extends LitElement {
 
   protected override updated(_changed: PropertyValues<this>): void {
     const s = this.state.value;
+    if (s.announcement && s.announcement.seq !== this.lastAnnouncement) {
+      this.lastAnnouncement = s.announcement.seq;
+      if (document.visibilityState !== 'visible' || !document.hasFocus()) { this.unseen += 1; void notifyNewMessages(this.unseen); }
+    }
     if (s.phase === 'ready') this.connectBridge();
     else if (s.phase === 'signed-out' && (this.bridge || this.connecting)) { this.bridge = null; this.roles = []; this.connecting = null; this.desk = 'conversations'; }
     const view = s.phase === 'signed-out' || s.phase === 'signing-in' ? 'sign-in' : 'conversations';
@@ -201,9 +225,10 @@ export class PeerlineApp extends LitElement {
   private announcement(): string {
     const a = this.state.value.announcement;
     if (!a) return '';
+    const sender = a.sender || msg('Someone', { id: 'app.someone' });
     return a.body === null
-      ? msg(str`New encrypted message from ${a.sender} in ${a.roomName}`, { id: 'app.new-message-locked' })
-      : msg(str`New message from ${a.sender} in ${a.roomName}: ${a.body}`, { id: 'app.new-message' });
+      ? msg(str`New encrypted message from ${sender} in ${a.roomName}`, { id: 'app.new-message-locked' })
+      : msg(str`New message from ${sender} in ${a.roomName}: ${a.body}`, { id: 'app.new-message' });
   }
 
   override render() {
@@ -230,11 +255,18 @@ export class PeerlineApp extends LitElement {
       <main>
         ${s.phase === 'signed-out' || s.phase === 'signing-in'
           ? html`<peerline-sign-in-view ?busy=${s.phase === 'signing-in'} .problem=${s.signInProblem} .registerProblem=${s.registerProblem}></peerline-sign-in-view>`
-          : s.phase === 'ready' ? this.renderDesk(s) : html`<peerline-conversations-view .state=${s} .locale=${this.locale}></peerline-conversations-view>`}
+          : s.phase === 'ready' ? this.renderDesk(s) : html`<peerline-conversations-view .state=${s} .locale=${this.locale} .store=${this.store}></peerline-conversations-view>`}
       </main>
       <peerline-recovery-key-dialog .recoveryKey=${s.recoveryKey}></peerline-recovery-key-dialog>
-      <peerline-restore-dialog .state=${s.restore}></peerline-restore-dialog>`;
+      <peerline-restore-dialog .state=${s.restore}></peerline-restore-dialog>
+      ${s.phase === 'ready' && this.roles.includes('student') ? loadEscalationHost(html`<peerline-escalation-host .store=${this.store} .bridge=${this.bridge} .roles=${this.roles} .resources=${this.resources}></peerline-escalation-host>`) : ''}`;
   }
+}
+
+/** The student's escalation UI (consent dialog, on-device risk detector) loads lazily, like the desks. */
+function loadEscalationHost<T>(template: T): T {
+  void import('./components/escalation-host/escalation-host.component.ts').catch(() => { /* offline on a cold cache: next render */ });
+  return template;
 }
 
 customElements.define('peerline-app', PeerlineApp);
