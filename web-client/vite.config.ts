@@ -45,10 +45,31 @@ function precacheShell(): Plugin {
   };
 }
 
+/**
+ * Packages whose modules do nothing on import but define exports, so a module none of whose exports is
+ * used can be left out (Rollup would otherwise keep, e.g., all of matrix-widget-api: it is CommonJS and
+ * only the SDK's unused widget client, embedded.js, requires it). Neither package has a bare
+ * side-effect import (`import "./x.js"`); a module whose exports are used keeps all its statements.
+ */
+const SIDE_EFFECT_FREE_PACKAGES = /\/node_modules\/(?:matrix-js-sdk|matrix-widget-api)\//;
+
 export default defineConfig({
   root: import.meta.dirname,
   base: './',
   plugins: [precacheShell()],
+  resolve: {
+    alias: [
+      // The SDK's "browser" entry (lib/browser-index.js) puts the whole namespace on globalThis.matrixcs,
+      // which keeps every export (calls, widgets, sliding sync…) in the bundle, and installs a legacy
+      // libolm crypto store that only matters for migrating pre-Rust-crypto data, which Peerline never
+      // had. lib/matrix.js is what that entry re-exports, without either.
+      { find: /^matrix-js-sdk$/, replacement: 'matrix-js-sdk/lib/matrix.js' },
+    ],
+  },
+  // A JSON module's default export only (the SDK's homoglyph table, via unhomoglyph's require of
+  // data.json, was otherwise emitted twice: as an object and as one getter per key). Without named
+  // exports, Vite also emits large JSON as JSON.parse('…'), which parses faster than an object literal.
+  json: { namedExports: false },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -65,6 +86,7 @@ export default defineConfig({
       output: {
         entryFileNames: (chunk) => (chunk.name === SW_ENTRY ? 'sw.js' : 'assets/[name]-[hash].js'),
       },
+      treeshake: { moduleSideEffects: (id) => !SIDE_EFFECT_FREE_PACKAGES.test(id) },
     },
   },
 });

@@ -6,11 +6,17 @@
 // signature in unpadded base64. Every string field is restricted to ASCII by the schema, so there is
 // no Unicode normalisation question between the signer's and the verifier's canonical forms.
 
-import sodium from 'libsodium-wrappers';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { canonicalJson } from './canonical-json.ts';
-import { decodeUnpaddedBase64, encodeUnpaddedBase64, encodeUnpaddedBase64Url } from './base64.ts';
+import {
+  buildConsentReceipt,
+  CONSENT_RECEIPT_VERSION,
+  consentKeyId,
+  consentSignatureHolds,
+  decodeConsentPublicKey,
+  signConsentReceiptUnchecked,
+} from './consent-signing.ts';
+import type { ConsentReceiptRequest } from './consent-signing.ts';
 import {
   Ed25519SignatureSchema,
   EscalationSeveritySchema,
@@ -25,12 +31,23 @@ import {
 import { formatIssues, makeIssue, schemaIssues, SchemaValidationError } from './validation.ts';
 import type { SchemaIssue, Validation } from './validation.ts';
 
-export const CONSENT_RECEIPT_VERSION = 1;
+// Keys, digests and signing live in consent-signing.ts, which the web client imports without TypeBox.
+export {
+  CONSENT_RECEIPT_VERSION,
+  CONSENT_SHARE_LEVELS,
+  consentKeyId,
+  consentKeyPairFromSeed,
+  decodeConsentPublicKey,
+  encodeConsentPublicKey,
+  generateConsentKeyPair,
+  newNonce,
+  newReceiptId,
+  receiptHash,
+  sha256Base64,
+} from './consent-signing.ts';
+export type { ConsentKeyPair, ConsentReceiptRequest } from './consent-signing.ts';
 
 // ---- format ---------------------------------------------------------------------------------------
-
-/** What the student agreed to share with the counsellor. */
-export const CONSENT_SHARE_LEVELS = ['nothing', 'summary', 'messages'] as const;
 
 export const ConsentShareSchema = Type.Union([Type.Literal('nothing'), Type.Literal('summary'), Type.Literal('messages')], {
   description: 'nothing (the counsellor joins without history), summary (a summary the student approved), or messages (chosen messages)',
@@ -132,119 +149,21 @@ function receiptRuleIssues(receipt: ConsentReceipt, base: string): SchemaIssue[]
   return issues;
 }
 
-// ---- keys and random values -----------------------------------------------------------------------
-
-export interface ConsentKeyPair {
-  publicKey: Uint8Array;
-  /** libsodium's 64-byte ed25519 secret key (seed followed by public key); never leaves the device. */
-  secretKey: Uint8Array;
-  keyId: string;
-}
-
-export async function generateConsentKeyPair(): Promise<ConsentKeyPair> {
-  await sodium.ready;
-  const { publicKey, privateKey } = sodium.crypto_sign_keypair();
-  return { publicKey, secretKey: privateKey, keyId: consentKeyId(publicKey) };
-}
-
-/** Rebuilds a key pair from its 32-byte seed (what a device may store instead of the secret key). */
-export async function consentKeyPairFromSeed(seed: Uint8Array): Promise<ConsentKeyPair> {
-  await sodium.ready;
-  if (seed.length !== 32) throw new TypeError(`a consent key seed is 32 bytes, got ${seed.length}`);
-  const { publicKey, privateKey } = sodium.crypto_sign_seed_keypair(seed);
-  return { publicKey, secretKey: privateKey, keyId: consentKeyId(publicKey) };
-}
-
-/** "ed25519:" + the unpadded base64 public key. */
-export function consentKeyId(publicKey: Uint8Array): string {
-  return `ed25519:${encodeConsentPublicKey(publicKey)}`;
-}
-
-/** A public key as the student's client registers it with the bridge: unpadded base64. */
-export function encodeConsentPublicKey(publicKey: Uint8Array): string {
-  if (publicKey.length !== 32) throw new TypeError(`an ed25519 public key is 32 bytes, got ${publicKey.length}`);
-  return encodeUnpaddedBase64(publicKey);
-}
-
-/** Parses a registered public key; throws a TypeError unless it is 32 bytes in unpadded base64. */
-export function decodeConsentPublicKey(text: string): Uint8Array {
-  const bytes = decodeUnpaddedBase64(text);
-  if (bytes === null || bytes.length !== 32) {
-    throw new TypeError('an ed25519 public key must be 32 bytes in unpadded base64 (43 characters)');
-  }
-  return bytes;
-}
-
-/** A fresh receipt id: 144 random bits, URL-safe. */
-export async function newReceiptId(): Promise<string> {
-  await sodium.ready;
-  return encodeUnpaddedBase64Url(sodium.randombytes_buf(18));
-}
-
-/** A fresh nonce: 192 random bits, URL-safe. */
-export async function newNonce(): Promise<string> {
-  await sodium.ready;
-  return encodeUnpaddedBase64Url(sodium.randombytes_buf(24));
-}
-
-// ---- hashing --------------------------------------------------------------------------------------
-
-// libsodium-wrappers' standard build ships no SHA-256 (only its sumo build does, though the typings
-// declare it), so SHA-256 comes from Web Crypto, present in browsers (secure contexts, which the
-// web client needs anyway for matrix-js-sdk's crypto) and in Node as globalThis.crypto.
-
-/** SHA-256 of bytes, or of a string's UTF-8 encoding, in unpadded base64. */
-export async function sha256Base64(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return encodeUnpaddedBase64(new Uint8Array(digest));
-}
-
-/** The receipt's hash as org.peerline.consent.receipt carries it: SHA-256 of its canonical JSON. */
-export async function receiptHash(receipt: ConsentReceipt): Promise<string> {
-  return sha256Base64(canonicalJson(receipt));
-}
-
 // ---- creating and signing -------------------------------------------------------------------------
-
-export type ConsentReceiptRequest = Pick<
-  ConsentReceipt,
-  'student_user_id' | 'room_id' | 'scope' | 'counsellor_institution' | 'severity'
->;
 
 /** Fills in version, fresh receipt id and nonce, and the validity window; throws if invalid. */
 export async function newConsentReceipt(
   request: ConsentReceiptRequest,
   timing: { now: number; ttlMs: number },
 ): Promise<ConsentReceipt> {
-  const receipt: ConsentReceipt = {
-    version: CONSENT_RECEIPT_VERSION,
-    receipt_id: await newReceiptId(),
-    student_user_id: request.student_user_id,
-    room_id: request.room_id,
-    scope: request.scope,
-    counsellor_institution: request.counsellor_institution,
-    severity: request.severity,
-    created_ts: timing.now,
-    expires_ts: timing.now + timing.ttlMs,
-    nonce: await newNonce(),
-  };
-  return assertValidReceipt(receipt);
+  return assertValidReceipt(await buildConsentReceipt(request, timing));
 }
 
 /** Signs a receipt; throws a SchemaValidationError (naming each bad path) if it is not valid. */
 export async function signConsentReceipt(receipt: ConsentReceipt, secretKey: Uint8Array): Promise<SignedConsentReceipt> {
-  await sodium.ready;
   if (secretKey.length !== 64) throw new TypeError(`an ed25519 secret key is 64 bytes, got ${secretKey.length}`);
   assertValidReceipt(receipt);
-  const text = canonicalJson(receipt);
-  const signature = sodium.crypto_sign_detached(new TextEncoder().encode(text), secretKey);
-  return {
-    // A copy of exactly what was signed, so later changes to the caller's object cannot split them.
-    receipt: JSON.parse(text) as ConsentReceipt,
-    signature: encodeUnpaddedBase64(signature),
-    key_id: consentKeyId(secretKey.subarray(32)),
-  };
+  return signConsentReceiptUnchecked(receipt, secretKey);
 }
 
 function assertValidReceipt(receipt: ConsentReceipt): ConsentReceipt {
@@ -295,7 +214,6 @@ export async function verifyConsentReceipt(
   publicKey: Uint8Array | string,
   options: ConsentVerificationOptions,
 ): Promise<ConsentVerification> {
-  await sodium.ready;
   const key = typeof publicKey === 'string' ? decodeConsentPublicKey(publicKey) : publicKey;
   if (key.length !== 32) throw new TypeError(`an ed25519 public key is 32 bytes, got ${key.length}`);
   if (!Number.isSafeInteger(options.now) || !Number.isSafeInteger(options.maxSkewMs) || options.maxSkewMs < 0) {
@@ -307,9 +225,7 @@ export async function verifyConsentReceipt(
   const { receipt, signature, key_id } = format.value;
 
   if (key_id !== consentKeyId(key)) return fail('bad_signature', 'the receipt was signed with another key');
-  const message = new TextEncoder().encode(canonicalJson(receipt));
-  // The schema pattern guarantees 64 canonical bytes, so the decode cannot fail here.
-  if (!sodium.crypto_sign_verify_detached(decodeUnpaddedBase64(signature)!, message, key)) {
+  if (!(await consentSignatureHolds(receipt, signature, key))) {
     return fail('bad_signature', 'the signature does not match the receipt');
   }
 

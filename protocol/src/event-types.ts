@@ -18,30 +18,28 @@ import {
 } from './common-schemas.ts';
 import { validate } from './validation.ts';
 import type { Validation } from './validation.ts';
-
-/** State event (state_key "") describing a Peerline room: who it serves and why, never content. */
-export const SESSION_EVENT_TYPE = 'org.peerline.session';
-/** Encrypted in-room event: a supporter suggests bringing a counsellor in; only the student acts. */
-export const ESCALATION_SUGGESTION_EVENT_TYPE = 'org.peerline.escalation.suggestion';
-/** Encrypted event in the escalation room pointing at the consent receipt that allowed it. */
-export const CONSENT_RECEIPT_EVENT_TYPE = 'org.peerline.consent.receipt';
-/** Encrypted in-room event: a follow-up check-in offered at a proposed time, then accepted or declined. */
-export const CHECKIN_EVENT_TYPE = 'org.peerline.checkin';
-
-/** The state key of the session state event: one per room. */
-export const SESSION_STATE_KEY = '';
-
-export const PEERLINE_EVENT_TYPES = [
-  SESSION_EVENT_TYPE,
-  ESCALATION_SUGGESTION_EVENT_TYPE,
-  CONSENT_RECEIPT_EVENT_TYPE,
+import {
   CHECKIN_EVENT_TYPE,
-] as const;
-export type PeerlineEventType = (typeof PEERLINE_EVENT_TYPES)[number];
+  CONSENT_RECEIPT_EVENT_TYPE,
+  ESCALATION_REASONS,
+  ESCALATION_SUGGESTION_EVENT_TYPE,
+  SESSION_EVENT_TYPE,
+} from './event-type-names.ts';
+import type { PeerlineEventType } from './event-type-names.ts';
 
-export function isPeerlineEventType(type: string): type is PeerlineEventType {
-  return (PEERLINE_EVENT_TYPES as readonly string[]).includes(type);
-}
+// The names and value lists live in event-type-names.ts (no TypeBox, for the web client's bundle).
+export {
+  CHECKIN_ACTIONS,
+  CHECKIN_EVENT_TYPE,
+  CONSENT_RECEIPT_EVENT_TYPE,
+  ESCALATION_REASONS,
+  ESCALATION_SUGGESTION_EVENT_TYPE,
+  isPeerlineEventType,
+  PEERLINE_EVENT_TYPES,
+  SESSION_EVENT_TYPE,
+  SESSION_STATE_KEY,
+} from './event-type-names.ts';
+export type { EscalationReason, PeerlineEventType } from './event-type-names.ts';
 
 // ---- org.peerline.session -------------------------------------------------------------------------
 
@@ -76,18 +74,6 @@ export type SessionContent = Static<typeof SessionContentSchema>;
 
 // ---- org.peerline.escalation.suggestion -----------------------------------------------------------
 
-export const ESCALATION_REASONS = [
-  'suicide_risk',
-  'self_harm_risk',
-  'harm_to_others',
-  'abuse_disclosure',
-  'safeguarding_concern',
-  'medical_concern',
-  'beyond_peer_support',
-  'other',
-] as const;
-export type EscalationReason = (typeof ESCALATION_REASONS)[number];
-
 export const EscalationReasonSchema = Type.Union(
   ESCALATION_REASONS.map((r) => Type.Literal(r)),
   { description: 'an escalation reason code' },
@@ -115,8 +101,6 @@ export const ConsentReceiptReferenceContentSchema = Type.Object(
 export type ConsentReceiptReferenceContent = Static<typeof ConsentReceiptReferenceContentSchema>;
 
 // ---- org.peerline.checkin -------------------------------------------------------------------------
-
-export const CHECKIN_ACTIONS = ['offer', 'accept', 'decline'] as const;
 
 export const CheckInActionSchema = Type.Union([Type.Literal('offer'), Type.Literal('accept'), Type.Literal('decline')], {
   description: 'offer (supporter proposes), accept or decline (student answers)',

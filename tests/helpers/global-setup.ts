@@ -15,7 +15,8 @@ function newestMtime(path: string): number {
 export function buildWebClientIfStale(root: string): void {
   const web = resolve(root, 'web-client');
   const built = newestMtime(join(web, 'dist', 'index.html'));
-  const sources = Math.max(...['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(join(web, p))));
+  // The client bundles protocol/ too (event type names, consent signing).
+  const sources = Math.max(...['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(join(web, p))), newestMtime(join(root, 'protocol', 'src')));
   if (built > sources) return;
   // vitest sets NODE_ENV=test, which would make this a development build (Lit's dev mode, no service
   // worker): the tests must exercise the production build people get.

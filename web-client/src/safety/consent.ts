@@ -2,17 +2,19 @@
 // (made once, kept in IndexedDB, its public half registered with the bridge) and signing the receipt
 // for exactly what the student chose to share. The receipt format and its checks live in protocol.
 // Load this module lazily (it pulls in libsodium); nothing here talks to the network.
+// It imports protocol's consent-signing.ts, not consent.ts, to keep TypeBox out of the bundle: the
+// receipt is built here from typed values and the bridge checks it against the schema on arrival.
 import {
+  buildConsentReceipt,
   consentKeyPairFromSeed,
   encodeConsentPublicKey,
   generateConsentKeyPair,
-  newConsentReceipt,
   sha256Base64,
-  signConsentReceipt,
+  signConsentReceiptUnchecked,
   type ConsentKeyPair,
   type ConsentScope,
   type SignedConsentReceipt,
-} from '../../../protocol/src/consent.ts';
+} from '../../../protocol/src/consent-signing.ts';
 import type { SeverityLevel } from '../../../protocol/src/common-schemas.ts';
 
 export type { ConsentKeyPair, ConsentScope, SignedConsentReceipt };
@@ -126,7 +128,7 @@ export const DEFAULT_CONSENT_TTL_MS = 15 * 60_000;
 
 /** Builds and signs the receipt for one yes. Call only after the student said yes in the dialog. */
 export async function signConsent(request: ConsentRequest): Promise<SignedConsentReceipt> {
-  const receipt = await newConsentReceipt(
+  const receipt = await buildConsentReceipt(
     {
       student_user_id: request.studentUserId,
       room_id: request.roomId,
@@ -136,5 +138,5 @@ export async function signConsent(request: ConsentRequest): Promise<SignedConsen
     },
     { now: request.now, ttlMs: request.ttlMs ?? DEFAULT_CONSENT_TTL_MS },
   );
-  return signConsentReceipt(receipt, request.keyPair.secretKey);
+  return signConsentReceiptUnchecked(receipt, request.keyPair.secretKey);
 }
