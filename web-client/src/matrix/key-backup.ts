@@ -42,12 +42,14 @@ export async function keyBackupStatus(client: MatrixClient): Promise<KeyBackupSt
 
 /**
  * Sets up cross-signing (authorised with the password the person just typed), secret storage and a
- * new key backup; returns the recovery key, which exists nowhere else in readable form.
+ * new key backup; returns the recovery key, which exists nowhere else in readable form. Without a
+ * password (single sign-on) it works where the homeserver asks no authentication for the first
+ * cross-signing upload (spec 1.11) and otherwise throws, leaving chat without a key backup.
  */
-export async function setUpKeyBackup(client: MatrixClient, password: string): Promise<string> {
+export async function setUpKeyBackup(client: MatrixClient, password: string | null): Promise<string> {
   const crypto = cryptoOf(client);
   const userId = client.getSafeUserId();
-  const passwordAuth = (session?: string): AuthDict => ({ type: 'm.login.password', identifier: { type: 'm.id.user', user: userId }, password, ...(session ? { session } : {}) });
+  const passwordAuth = (pw: string, session?: string): AuthDict => ({ type: 'm.login.password', identifier: { type: 'm.id.user', user: userId }, password: pw, ...(session ? { session } : {}) });
   let recoveryKey: string | undefined;
   try {
     await crypto.bootstrapCrossSigning({
@@ -57,8 +59,8 @@ export async function setUpKeyBackup(client: MatrixClient, password: string): Pr
           await makeRequest(null);
         } catch (e) {
           const data = (e as { data?: { session?: unknown; flows?: unknown } }).data;
-          if (!data?.flows) throw e;
-          await makeRequest(passwordAuth(typeof data.session === 'string' ? data.session : undefined));
+          if (!data?.flows || password === null) throw e;
+          await makeRequest(passwordAuth(password, typeof data.session === 'string' ? data.session : undefined));
         }
       },
     });

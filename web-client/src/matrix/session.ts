@@ -1,4 +1,4 @@
-// Signs in with a password over plain fetch, so the first screen never waits on matrix-js-sdk.
+// Signs in (password, or a single sign-on login token) over plain fetch, so the first screen never waits on matrix-js-sdk.
 // A Session is what we keep between reloads; it holds an access token and is never logged.
 
 export interface Session {
@@ -19,19 +19,19 @@ export class SignInError extends Error {
 }
 
 /** POST /_matrix/client/v3/login with m.login.password */
-export async function signInWithPassword(homeserverUrl: string, username: string, password: string, fetchFn: typeof fetch = fetch): Promise<Session> {
+export function signInWithPassword(homeserverUrl: string, username: string, password: string, fetchFn: typeof fetch = fetch): Promise<Session> {
+  return logIn(homeserverUrl, { type: 'm.login.password', identifier: { type: 'm.id.user', user: username }, password }, fetchFn);
+}
+
+/** POST /_matrix/client/v3/login with any login type's fields (`type` and what it needs); returns the new session. */
+export async function logIn(homeserverUrl: string, auth: Record<string, unknown>, fetchFn: typeof fetch = fetch): Promise<Session> {
   const base = homeserverUrl.replace(/\/+$/, '');
   let res: Response;
   try {
     res = await fetchFn(`${base}/_matrix/client/v3/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        type: 'm.login.password',
-        identifier: { type: 'm.id.user', user: username },
-        password,
-        initial_device_display_name: 'Peerline web',
-      }),
+      body: JSON.stringify({ ...auth, initial_device_display_name: 'Peerline web' }),
     });
   } catch {
     throw new SignInError(0, 'NETWORK', 'network');

@@ -18,3 +18,12 @@ export const signInFormStyles = css`
   button:disabled { cursor: progress; }
   .problem { color: var(--pl-danger); margin: 0; min-height: 1.5em; }
 `;
+
+/** The single sign-on buttons above (or instead of) the password form. */
+export const ssoStyles = css`
+  .sso { display: grid; gap: var(--pl-space-2); margin-bottom: var(--pl-space-3); }
+  .providers { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--pl-space-2); }
+  .providers button { width: 100%; margin-top: 0; }
+  .status { margin: 0; }
+  .or { margin: var(--pl-space-2) 0 0; color: var(--pl-text-muted); }
+`;
