@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 const benches = ['homeserver.bench.ts', 'federation.bench.ts', 'bridge.bench.ts', 'web-client.bench.ts', 'web-client-chat.bench.ts'];
 const extra = process.argv.slice(2);
 let failed = false;
+process.env['PEERLINE_BENCH_RUN'] = new Date().toISOString();
 for (const b of benches) {
   const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', resolve(import.meta.dirname, b), ...extra], { stdio: 'inherit' });
   if (r.status !== 0) failed = true;

@@ -2,6 +2,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+/** Names one `npm run bench` (bench/run.ts passes it down), so appended parts join only their own run. */
+const RUN_ID = process.env['PEERLINE_BENCH_RUN'] ?? `single-${process.pid}`;
+
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -32,10 +35,23 @@ export interface Figure {
   reference?: string;
 }
 
-export function report(file: string, title: string, figures: Figure[], extra: Record<string, unknown> = {}): void {
+/**
+ * Prints the figures and writes them to bench/results/`file`. With `append`, the figures are added to
+ * those the file already holds from an earlier benchmark of the same run (same `runId`), e.g. the
+ * signed-in web client figures after the first-screen ones in web-client.json.
+ */
+export function report(file: string, title: string, figures: Figure[], extra: Record<string, unknown> = {}, opts: { append?: boolean } = {}): void {
   const dir = resolve(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, file), JSON.stringify({ title, date: new Date().toISOString(), node: process.version, figures, ...extra }, null, 2));
+  const path = join(dir, file);
+  let out: Record<string, unknown> = { title, date: new Date().toISOString(), node: process.version, runId: RUN_ID, figures, ...extra };
+  if (opts.append) {
+    try {
+      const prev = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown> & { figures: Figure[] };
+      if (prev['runId'] === RUN_ID) out = { ...prev, ...extra, figures: [...prev.figures, ...figures] };
+    } catch { /* no earlier part in this run: the file starts with these figures */ }
+  }
+  writeFileSync(path, JSON.stringify(out, null, 2));
   const rows = figures.map((f) => [f.name, `${f.value} ${f.unit}`, f.floor ?? '', f.reference ?? '']);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['figure', 'value', 'floor', 'reference'][i]!.length));
   const line = (r: string[]): string => '| ' + r.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';

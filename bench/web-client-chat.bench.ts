@@ -6,7 +6,7 @@
 // - scrolling 1,000 decrypted messages: the timeline scrolled from top to bottom by mouse wheel
 //   while the page records every frame's interval (requestAnimationFrame), reported as frames
 //   longer than 1.5 × 16.7 ms ("dropped") and the frame interval percentiles.
-// Writes bench/results/web-client-chat.json.
+// Adds its figures to bench/results/web-client.json (after the first-screen ones of the same `npm run bench`).
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildWebClientIfStale } from '../tests/helpers/global-setup.ts';
@@ -142,14 +142,14 @@ try {
   const frames = loadedAll ? await scrollThrough(page) : [];
   const dropped = frames.filter((f) => f > 16.7 * 1.5).length;
 
-  report('web-client-chat.json', 'Web client signed in (production build, headless Chromium on loopback)', [
+  report('web-client.json', 'Web client signed in (production build, headless Chromium on loopback)', [
     { name: `signed-in room list after reload p50 (${ROOMS} rooms, warm cache)`, value: round(median(listTimes)), unit: 'ms', floor: '<= 2000' },
     { name: 'received message decrypted and on screen p50', value: round(median(onScreen)), unit: 'ms', floor: '<= 50' },
     { name: 'received message decrypted and on screen p95', value: round(percentile(onScreen, 95)), unit: 'ms' },
     { name: `scrolling ${HISTORY} messages: frames over 25 ms`, value: loadedAll ? dropped : NaN, unit: `of ${frames.length}` },
     { name: `scrolling ${HISTORY} messages: frame interval p50`, value: round(median(frames)), unit: 'ms' },
     { name: `scrolling ${HISTORY} messages: frame interval p99`, value: round(percentile(frames, 99)), unit: 'ms' },
-  ], { listTimes, onScreen, frameCount: frames.length, historyLoaded: loadedAll });
+  ], { signedIn: { listTimes, onScreen, frameCount: frames.length, historyLoaded: loadedAll } }, { append: true });
   sender.stopClient();
   await context.close();
 } finally {

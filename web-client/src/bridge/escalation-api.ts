@@ -1,6 +1,7 @@
 // The bridge calls of consented escalation (DESIGN.md flow 4), as functions over a signed-in
 // BridgeClient: the policy's risk-detection settings, registering the device's consent key,
-// escalating with a signed receipt, and reading the student's receipts (is the counsellor in yet?).
+// escalating with a signed receipt, reading the student's receipts (is the counsellor in yet?), and
+// withdrawing consent while no counsellor has joined.
 import type { BridgeClient } from './bridge-client.ts';
 import type { ConsentScope, SignedConsentReceipt } from '../../../protocol/src/consent.ts';
 import type { RiskDetection } from '../../../protocol/src/policy.ts';
@@ -29,10 +30,18 @@ export interface ReceiptView {
   escalation: { escalation_id: string; status: EscalationStatus; room_id: string | null; counsellor_joined: boolean; outcome: string | null };
 }
 
-/** GET /v1/policy — only the risk-detection settings (the rest is other views' business). */
-export async function fetchRiskDetection(bridge: BridgeRequester): Promise<Partial<RiskDetection> | null> {
-  const p = await bridge.request<{ risk_detection?: Partial<RiskDetection> }>('GET', '/v1/policy');
-  return p.risk_detection ?? null;
+/** What the escalation controller reads from the policy. */
+export interface EscalationPolicySettings {
+  risk_detection: Partial<RiskDetection> | null;
+  /** Days escalation rooms are kept: content still waiting to be shared is not kept longer. */
+  escalation_retention_days: number | null;
+}
+
+/** GET /v1/policy — the risk-detection settings and the escalation rooms' retention. */
+export async function fetchEscalationPolicy(bridge: BridgeRequester): Promise<EscalationPolicySettings> {
+  const p = await bridge.request<{ risk_detection?: Partial<RiskDetection>; retention_days?: { escalation?: unknown } }>('GET', '/v1/policy');
+  const days = p.retention_days?.escalation;
+  return { risk_detection: p.risk_detection ?? null, escalation_retention_days: typeof days === 'number' && Number.isFinite(days) && days > 0 ? days : null };
 }
 
 /** POST /v1/consent/keys */
@@ -48,4 +57,9 @@ export function escalate(bridge: BridgeRequester, receipt: SignedConsentReceipt,
 /** GET /v1/consent/receipts */
 export async function listReceipts(bridge: BridgeRequester): Promise<ReceiptView[]> {
   return (await bridge.request<{ receipts: ReceiptView[] }>('GET', '/v1/consent/receipts')).receipts;
+}
+
+/** POST /v1/consent/receipts/{receiptId}/withdraw */
+export function withdrawConsent(bridge: BridgeRequester, receiptId: string): Promise<{ receipt_id: string; escalation_id: string; status: EscalationStatus; invites_rescinded: number }> {
+  return bridge.request('POST', `/v1/consent/receipts/${encodeURIComponent(receiptId)}/withdraw`);
 }

@@ -7,9 +7,10 @@ import { counsellor } from './de/counsellor.ts';
 import { admin } from './de/admin.ts';
 import { chat } from './de/chat.ts';
 import { moderation } from './de/moderation.ts';
+import { sso } from './de/sso.ts';
 
 export const templates = {
-  ...student, ...escalation, ...supporter, ...counsellor, ...admin, ...chat, ...moderation,
+  ...student, ...escalation, ...supporter, ...counsellor, ...admin, ...chat, ...moderation, ...sso,
   'app.title': 'Peerline',
   'app.language': 'Sprache',
   'app.sections': 'Bereiche',

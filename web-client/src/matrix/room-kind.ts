@@ -1,6 +1,6 @@
 // A Peerline room's kind from its org.peerline.session state (peer, group, escalation), over plain
 // fetch: the escalation controller asks so that it never offers a counsellor inside an escalation room.
-import { SESSION_EVENT_TYPE } from '../../../protocol/src/event-types.ts';
+import { SESSION_EVENT_TYPE } from '../../../protocol/src/event-type-names.ts';
 import type { Session } from './session.ts';
 
 /** GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey} — null when absent or unreadable. */

@@ -4,6 +4,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ChatClient, ChatMessage, ConnectionState, RoomEventView, RoomKind, RoomSummary } from '../matrix/chat-client.ts';
 import type * as ChatClientModule from '../matrix/chat-client.ts';
 import { signInWithPassword, SignInError, type Session } from '../matrix/session.ts';
+import { signInWithLoginToken } from '../matrix/sso.ts';
 import type * as KeyBackupModule from '../matrix/key-backup.ts';
 import { registerWithToken, RegistrationError, type RegistrationProblem, type RegistrationRequest } from '../matrix/registration.ts';
 import { listDevices, logOutOtherDevices, type DeviceInfo } from '../matrix/devices.ts';
@@ -106,6 +107,24 @@ export class AppStore extends EventTarget {
     }
   }
 
+  /**
+   * Completes a single sign-on: the homeserver sent the browser back with a one-time `loginToken`
+   * (already taken out of the address bar). A session stored meanwhile wins; the token then lapses.
+   */
+  async signInWithLoginToken(loginToken: string): Promise<void> {
+    if (loadSession(this.storage)) return this.resume();
+    this.set({ phase: 'signing-in', signInProblem: null });
+    try {
+      const session = await signInWithLoginToken(await this.homeserverUrl(), loginToken);
+      saveSession(this.storage, session);
+      // No password: key backup is set up only where the homeserver needs none for the first cross-signing upload.
+      await this.startClient(session, null);
+    } catch (e) {
+      // A spent, expired or forged token is M_FORBIDDEN: "did not work, try again" (no username or password was typed).
+      this.set({ phase: 'signed-out', signInProblem: e instanceof SignInError && e.errcode === 'NETWORK' ? 'network' : 'server' });
+    }
+  }
+
   /** Creates an account with a registration token and signs in to it. */
   async register(req: RegistrationRequest): Promise<void> {
     this.set({ phase: 'signing-in', registerProblem: null });
@@ -124,8 +143,8 @@ export class AppStore extends EventTarget {
     }
   }
 
-  /** `password` (just typed, held only for this call) lets the first device set up key backup. */
-  private async startClient(session: Session, password?: string): Promise<void> {
+  /** `password` (just typed, held only for this call) lets the first device set up key backup; null: a fresh SSO sign-in. */
+  private async startClient(session: Session, password?: string | null): Promise<void> {
     this.set({ phase: 'starting', userId: session.userId });
     const { ChatClient } = await preloadChatClient();
     this.client = await ChatClient.start(session, {
@@ -139,22 +158,25 @@ export class AppStore extends EventTarget {
     });
     this.set({ phase: 'ready' });
     this.refresh(null);
-    void this.checkKeyBackup(password ?? null);
+    void this.checkKeyBackup(password);
   }
 
   private keyBackup(): Promise<typeof KeyBackupModule> {
     return import('../matrix/key-backup.ts');
   }
 
-  /** First device: set up key backup silently and show the recovery key once. New device: offer to restore. */
-  private async checkKeyBackup(password: string | null): Promise<void> {
+  /**
+   * First device: set up key backup silently and show the recovery key once. New device: offer to restore.
+   * `password` undefined: a resumed session, nothing is set up; null: signed in without one (SSO).
+   */
+  private async checkKeyBackup(password: string | null | undefined): Promise<void> {
     const c = this.client;
     if (!c) return;
     try {
       const kb = await this.keyBackup();
       const status = await kb.keyBackupStatus(c.sdkClient);
       if (status === 'needs-recovery-key') this.set({ restore: 'offer' });
-      else if (status === 'none' && password !== null) {
+      else if (status === 'none' && password !== undefined) {
         const recoveryKey = await kb.setUpKeyBackup(c.sdkClient, password);
         if (this.client === c) this.set({ recoveryKey });
       }

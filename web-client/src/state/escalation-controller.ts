@@ -4,14 +4,18 @@
 // or the student asking. Only when the student says yes does anything leave the device: the consent
 // key is registered, the receipt for exactly the chosen scope is signed, the bridge escalates, and
 // the chosen content is posted into the escalation room once a counsellor has joined it (history
-// there is visible from joining only, so what is posted earlier could never reach them).
+// there is visible from joining only, so what is posted earlier could never reach them). Until then
+// the content waits on the device (state/pending-shares.ts), so a reload or a closed tab loses nothing:
+// on start the controller resumes waiting. Each item is claimed before it is sent, so it is posted
+// once even with two tabs open. While waiting, the student can withdraw, and nothing is ever posted.
 // Nothing here logs, and the risk detector's input and output stay in memory.
 import { assessRisk, type RiskLevel } from '../safety/risk-detector.ts';
 import { DEFAULT_RISK_SETTINGS, reachesFlag, riskSettingsFrom, type RiskSettings } from '../safety/risk-policy.ts';
 import type { ConsentChoice, ConsentKeyStore } from '../safety/consent.ts';
 import type * as ConsentModule from '../safety/consent.ts';
-import { escalate, fetchRiskDetection, listReceipts, registerConsentKey, type BridgeRequester } from '../bridge/escalation-api.ts';
-import { ESCALATION_SUGGESTION_EVENT_TYPE } from '../../../protocol/src/event-types.ts';
+import { escalate, fetchEscalationPolicy, listReceipts, registerConsentKey, withdrawConsent, type BridgeRequester, type ReceiptView } from '../bridge/escalation-api.ts';
+import { claimItem, indexedDbPendingShareStore, memoryPendingShareStore, type PendingShareItem, type PendingShareRecord, type PendingShareStore } from './pending-shares.ts';
+import { ESCALATION_SUGGESTION_EVENT_TYPE } from '../../../protocol/src/event-type-names.ts';
 import type { SeverityLevel } from '../../../protocol/src/common-schemas.ts';
 import type { ChatMessage, RoomEventView } from '../matrix/chat-client.ts';
 import type { Session } from '../matrix/session.ts';
@@ -40,9 +44,16 @@ export type EscalationPhase =
   | { kind: 'asking'; prompt: EscalationPrompt }
   | { kind: 'sending'; prompt: EscalationPrompt }
   | { kind: 'failed'; prompt: EscalationPrompt; problem: EscalationProblem }
-  /** The bridge has escalated; what was chosen is posted when a counsellor joins the room. */
-  | { kind: 'waiting'; roomId: string | null; share: ConsentChoice['share'] }
+  /**
+   * The bridge has escalated; what was chosen is posted when a counsellor joins the room. Until then
+   * the student may withdraw (`withdrawal` says how that is going).
+   */
+  | { kind: 'waiting'; roomId: string | null; share: ConsentChoice['share']; receiptId: string; withdrawal: 'none' | 'working' | 'failed' }
   | { kind: 'shared'; roomId: string; share: ConsentChoice['share'] }
+  /** Withdrawn before a counsellor joined: nothing was posted, and the chosen content is deleted. */
+  | { kind: 'withdrawn' }
+  /** A counsellor joined just before the withdrawal reached the bridge; `sent` says whether anything chosen had been posted. */
+  | { kind: 'too-late'; roomId: string | null; sent: boolean }
   | { kind: 'closed' };
 
 /** The store as the controller uses it: room events in, messages to choose from, sends out. */
@@ -63,6 +74,12 @@ export interface EscalationDeps {
   keyStore?: () => ConsentKeyStore;
   /** The consent module (libsodium), loaded only when the student says yes. */
   loadConsent?: () => Promise<typeof ConsentModule>;
+  /** Where content waits to be shared; IndexedDB (state/pending-shares.ts) unless given. */
+  pendingShares?: () => PendingShareStore;
+  /** The joined members of a room (null when we are not in it or it is unknown), asked when resuming after a reload. */
+  joinedMembers?: (roomId: string) => Promise<string[] | null>;
+  /** This page's id for claiming items to send (random unless given). */
+  pageId?: string;
   now?: () => number;
   /** Timer for checking whether the counsellor has joined; returns a cancel function. */
   setTimer?: (fn: () => void, ms: number) => () => void;
@@ -81,18 +98,22 @@ const LEVEL_SEVERITY: Record<Exclude<RiskLevel, 'none'>, SeverityLevel> = { elev
 const SEVERITY_RANK: Record<SeverityLevel, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 const SEVERITIES = new Set<string>(['low', 'medium', 'high', 'critical']);
 
+const DAY_MS = 86_400_000;
+
+/** An escalation waiting for a counsellor; its content (if any) is in the pending-share store. */
 interface PendingShare {
+  escalationId: string;
   receiptId: string;
   roomId: string | null;
-  choice: ConsentChoice;
-  /** The chosen messages' text, captured when the student said yes. */
-  messages: ShareCandidate[];
-  /** Chosen messages already posted (a failed send resumes after them). */
-  sent: number;
+  share: ConsentChoice['share'];
+  createdTs: number;
   bridgeSaysJoined: boolean;
   pollsSinceJoined: number;
   posting: boolean;
+  withdrawing: boolean;
 }
+
+type ShareOutcome = 'done' | 'later' | 'gone';
 
 export class EscalationController extends EventTarget {
   private readonly d: EscalationDeps;
@@ -112,7 +133,14 @@ export class EscalationController extends EventTarget {
   private readonly escalationRooms = new Set<string>();
   /** m.room.member joins seen in each room's timeline: by us, by someone else. */
   private readonly joins = new Map<string, { me: boolean; others: boolean }>();
-  private pending: PendingShare | null = null;
+  private readonly pendings = new Map<string, PendingShare>();
+  /** Shared items seen in our own timeline ("receiptId#index"): they need no second post. */
+  private readonly seenShared = new Set<string>();
+  private shares: PendingShareStore;
+  private readonly pageId: string;
+  private escalationRetentionDays: number | null = null;
+  private resumed = false;
+  private stopped = false;
   private cancelPoll: (() => void) | null = null;
   private readonly onRoomEvent = (e: Event): void => { void this.roomEvent((e as CustomEvent<RoomEventDetail>).detail); };
 
@@ -121,15 +149,22 @@ export class EscalationController extends EventTarget {
     this.d = deps;
     this.now = deps.now ?? Date.now;
     this.setTimer = deps.setTimer ?? ((fn, ms) => { const t = setTimeout(fn, ms); return () => clearTimeout(t); });
+    this.shares = deps.pendingShares ? deps.pendingShares() : ('indexedDB' in globalThis ? indexedDbPendingShareStore() : memoryPendingShareStore());
+    this.pageId = deps.pageId ?? (globalThis.crypto?.randomUUID?.() ?? `${Math.random()}`);
   }
 
-  start(): void { this.d.store.addEventListener('room-event', this.onRoomEvent); }
+  /** Listens to the store and resumes waiting for whatever the device still holds to share. */
+  start(): void {
+    this.d.store.addEventListener('room-event', this.onRoomEvent);
+    void this.resume();
+  }
 
   stop(): void {
+    this.stopped = true;
     this.d.store.removeEventListener('room-event', this.onRoomEvent);
     this.cancelPoll?.();
     this.cancelPoll = null;
-    this.pending = null;
+    this.pendings.clear();
   }
 
   /** The signed-in bridge client (null while connecting); the policy's detector settings are read once per client. */
@@ -137,8 +172,12 @@ export class EscalationController extends EventTarget {
     this.bridgeClient = b;
     if (b && this.settingsFor !== b) {
       this.settingsFor = b;
-      void fetchRiskDetection(b).then((r) => { this.settings = riskSettingsFrom({ risk_detection: r }); }, () => { /* offline: the defaults hold */ });
+      void fetchEscalationPolicy(b).then((r) => {
+        this.settings = riskSettingsFrom({ risk_detection: r.risk_detection });
+        this.escalationRetentionDays = r.escalation_retention_days;
+      }, () => { /* offline: the defaults hold */ });
     }
+    if (b && !this.resumed) void this.resume();
   }
   get bridge(): BridgeRequester | null { return this.bridgeClient; }
 
@@ -160,6 +199,7 @@ export class EscalationController extends EventTarget {
 
   private async roomEvent({ roomId, event }: RoomEventDetail): Promise<void> {
     if (event.type === 'm.room.member') { this.noteMembership(roomId, event); return; }
+    if (event.mine && event.type === 'm.room.message') this.noteShared(event);
     if (!event.live) return;
     if (event.type === ESCALATION_SUGGESTION_EVENT_TYPE && !event.mine) await this.suggestion(roomId, event);
     else if (event.type === 'm.room.message' && event.mine) await this.ownMessage(roomId, event);
@@ -249,9 +289,10 @@ export class EscalationController extends EventTarget {
     if (p.kind === 'failed') { this.phase = { kind: 'asking', prompt: p.prompt }; this.changed(); }
   }
 
-  /** Hides the waiting or shared status. */
+  /** Hides the waiting, shared or withdrawn status (waiting goes on out of sight). */
   closeStatus(): void {
-    if (this.phase.kind === 'waiting' || this.phase.kind === 'shared') { this.phase = { kind: 'closed' }; this.changed(); }
+    const k = this.phase.kind;
+    if (k === 'waiting' || k === 'shared' || k === 'withdrawn' || k === 'too-late') { this.phase = { kind: 'closed' }; this.changed(); }
   }
 
   /** The student said yes to exactly `choice`: register the key, sign, escalate, then share. */
@@ -272,9 +313,14 @@ export class EscalationController extends EventTarget {
         severity: prompt.severity, choice, now: this.now(),
       });
       const view = await escalate(bridge, signed, signed.receipt.scope);
-      const chosen = choice.share === 'messages' ? prompt.messages.filter((m) => choice.eventIds.includes(m.eventId)) : [];
-      this.pending = { receiptId: view.receipt_id, roomId: view.room_id, choice, messages: chosen, sent: 0, bridgeSaysJoined: false, pollsSinceJoined: 0, posting: false };
-      this.phase = { kind: 'waiting', roomId: view.room_id, share: choice.share };
+      const p: PendingShare = {
+        escalationId: view.escalation_id, receiptId: view.receipt_id, roomId: view.room_id, share: choice.share, createdTs: this.now(),
+        bridgeSaysJoined: false, pollsSinceJoined: 0, posting: false, withdrawing: false,
+      };
+      // The chosen content goes to the device's store before anything else, so a reload cannot lose it.
+      if (choice.share !== 'nothing') await this.keep(recordOf(p, session.userId, choice, prompt.messages));
+      this.pendings.set(p.escalationId, p);
+      this.phase = waitingPhase(p);
       this.changed();
       if (view.room_id) this.enterRoom(view.room_id);
       this.schedulePoll();
@@ -306,7 +352,65 @@ export class EscalationController extends EventTarget {
     this.d.openRoom(roomId);
   }
 
-  // ---- sharing once the counsellor is in ---------------------------------------------------------
+  // ---- waiting, resuming, sharing once the counsellor is in --------------------------------------
+
+  /** Keeps a record in the pending-share store; where the device has no usable IndexedDB, in memory for this page. */
+  private async keep(record: PendingShareRecord): Promise<void> {
+    try {
+      await this.shares.put(record);
+    } catch {
+      this.shares = memoryPendingShareStore();
+      await this.shares.put(record);
+    }
+  }
+
+  private async forget(escalationId: string): Promise<void> {
+    if (this.stopped) return; // signed out: the store is being wiped with the rest of the device
+    await this.shares.delete(escalationId).catch(() => { /* deleted at the next start, or by the sign-out wipe */ });
+  }
+
+  private expired(createdTs: number): boolean {
+    return this.escalationRetentionDays !== null && this.now() >= createdTs + this.escalationRetentionDays * DAY_MS;
+  }
+
+  /** Picks up what this device still holds to share for this account (after a reload or a closed tab). */
+  private async resume(): Promise<void> {
+    const me = this.me();
+    if (this.resumed || !me) return;
+    this.resumed = true;
+    let records: PendingShareRecord[];
+    try { records = await this.shares.all(); } catch { return; }
+    for (const r of records.sort((x, y) => x.createdTs - y.createdTs)) {
+      if (this.stopped) return;
+      if (r.userId !== me || this.expired(r.createdTs)) { await this.forget(r.escalationId); continue; }
+      if (this.pendings.has(r.escalationId)) continue;
+      const p: PendingShare = {
+        escalationId: r.escalationId, receiptId: r.receiptId, roomId: r.roomId, share: r.share, createdTs: r.createdTs,
+        bridgeSaysJoined: false, pollsSinceJoined: 0, posting: false, withdrawing: false,
+      };
+      this.pendings.set(p.escalationId, p);
+      if (!this.busy()) this.phase = waitingPhase(p);
+      if (p.roomId) await this.rejoin(p.roomId);
+    }
+    if (this.pendings.size > 0) {
+      this.changed();
+      this.schedulePoll();
+    }
+  }
+
+  /** After a reload our join is in history we did not see: ask whether we are in the room, and join if not. */
+  private async rejoin(roomId: string): Promise<void> {
+    const me = this.me();
+    const members = await (this.d.joinedMembers?.(roomId) ?? Promise.resolve(null)).catch(() => null);
+    if (me && members?.includes(me)) {
+      this.escalationRooms.add(roomId);
+      const j = this.joins.get(roomId) ?? { me: false, others: false };
+      j.me = true;
+      this.joins.set(roomId, j);
+    } else {
+      this.enterRoom(roomId);
+    }
+  }
 
   private noteMembership(roomId: string, event: RoomEventView): void {
     if (event.content['membership'] !== 'join') return;
@@ -314,79 +418,193 @@ export class EscalationController extends EventTarget {
     if (event.sender === this.me()) j.me = true;
     else j.others = true;
     this.joins.set(roomId, j);
-    if (this.pending?.roomId === roomId) void this.tryShare();
+    for (const p of this.pendings.values()) if (p.roomId === roomId) void this.tryShare(p);
+  }
+
+  private noteShared(event: RoomEventView): void {
+    const m = event.content['org.peerline.shared'] as { receipt_id?: unknown; item?: unknown } | undefined;
+    if (m && typeof m.receipt_id === 'string' && typeof m.item === 'number') this.seenShared.add(`${m.receipt_id}#${m.item}`);
   }
 
   private schedulePoll(): void {
     this.cancelPoll?.();
+    if (this.stopped || this.pendings.size === 0) { this.cancelPoll = null; return; }
     this.cancelPoll = this.setTimer(() => { void this.poll(); }, RECEIPT_POLL_MS);
   }
 
-  /** Asks the bridge what became of the escalation: its room, and whether a counsellor joined. */
+  /** Asks the bridge what became of each waiting escalation: its room, whether a counsellor joined, whether it closed. */
   async poll(): Promise<void> {
-    const p = this.pending;
+    if (this.pendings.size === 0) return;
     const bridge = this.bridgeClient;
-    if (!p) return;
+    let receipts: ReceiptView[] | null = null;
     if (bridge) {
-      try {
-        const r = (await listReceipts(bridge)).find((x) => x.receipt_id === p.receiptId);
-        if (r && (r.withdrawn_ts !== null || r.escalation.status === 'withdrawn' || r.escalation.status === 'resolved')) {
-          this.pending = null;
-          if (!this.busy()) this.phase = { kind: 'closed' };
-          this.changed();
-          return;
-        }
-        if (r?.escalation.room_id && p.roomId === null) {
-          p.roomId = r.escalation.room_id;
-          if (!this.busy()) this.phase = { kind: 'waiting', roomId: p.roomId, share: p.choice.share };
-          this.changed();
-          this.enterRoom(p.roomId);
-        }
-        if (r?.escalation.counsellor_joined) {
-          if (p.bridgeSaysJoined) p.pollsSinceJoined++;
-          p.bridgeSaysJoined = true;
-        }
-      } catch { /* offline: asked again at the next poll */ }
+      try { receipts = await listReceipts(bridge); } catch { /* offline: asked again at the next poll */ }
     }
-    await this.tryShare();
-    if (this.pending === p) this.schedulePoll();
+    for (const p of [...this.pendings.values()]) {
+      if (this.stopped) return;
+      const r = receipts?.find((x) => x.receipt_id === p.receiptId);
+      if (r && (r.withdrawn_ts !== null || r.escalation.status === 'withdrawn' || r.escalation.status === 'resolved')) {
+        await this.drop(p, r.withdrawn_ts !== null || r.escalation.status === 'withdrawn' ? 'withdrawn' : 'closed');
+        continue;
+      }
+      if (this.expired(p.createdTs)) { await this.drop(p, 'closed'); continue; }
+      if (r?.escalation.room_id && p.roomId === null) {
+        p.roomId = r.escalation.room_id;
+        const roomId = p.roomId;
+        await this.shares.update(p.escalationId, (x) => { if (x) x.roomId = roomId; }).catch(() => undefined);
+        if (this.shows(p)) this.phase = waitingPhase(p);
+        this.changed();
+        this.enterRoom(roomId);
+      }
+      if (r?.escalation.counsellor_joined) {
+        if (p.bridgeSaysJoined) p.pollsSinceJoined++;
+        p.bridgeSaysJoined = true;
+      }
+      await this.tryShare(p);
+    }
+    this.schedulePoll();
   }
 
-  private async tryShare(): Promise<void> {
-    const p = this.pending;
-    if (!p || p.posting || p.roomId === null) return;
+  /** Whether the status on screen is about `p`. */
+  private shows(p: PendingShare): boolean {
+    return this.phase.kind === 'waiting' && this.phase.receiptId === p.receiptId;
+  }
+
+  /** Forgets `p` and its content, and says how it ended where the student is looking at it. */
+  private async drop(p: PendingShare, how: 'shared' | 'withdrawn' | 'closed'): Promise<void> {
+    this.pendings.delete(p.escalationId);
+    await this.forget(p.escalationId);
+    if (this.shows(p) || (how === 'shared' && !this.busy())) {
+      this.phase = how === 'shared' && p.roomId ? { kind: 'shared', roomId: p.roomId, share: p.share } : how === 'withdrawn' ? { kind: 'withdrawn' } : { kind: 'closed' };
+    }
+    this.changed();
+    if (this.pendings.size === 0) { this.cancelPoll?.(); this.cancelPoll = null; }
+  }
+
+  private async tryShare(p: PendingShare): Promise<void> {
+    if (p.posting || p.withdrawing || p.roomId === null || !this.pendings.has(p.escalationId)) return;
     const j = this.joins.get(p.roomId);
     if (!j?.me) return; // our device is not in the room yet
     if (!j.others && !(p.bridgeSaysJoined && p.pollsSinceJoined >= JOIN_GRACE_POLLS)) return;
     p.posting = true;
-    const roomId = p.roomId;
+    let outcome: ShareOutcome;
     try {
-      await this.post(roomId, p);
+      outcome = p.share === 'nothing' ? 'done' : await this.postItems(p, p.roomId);
     } catch {
-      p.posting = false; // tried again at the next poll
-      return;
+      outcome = 'later'; // tried again at the next poll
     }
-    this.pending = null;
-    this.cancelPoll?.();
-    this.cancelPoll = null;
-    if (!this.busy()) this.phase = { kind: 'shared', roomId, share: p.choice.share };
-    this.changed();
+    p.posting = false;
+    // 'gone': another page of this device posted it all (and deleted the record) meanwhile.
+    if (outcome !== 'later' && this.pendings.has(p.escalationId)) await this.drop(p, 'shared');
   }
 
-  /** Posts exactly what the receipt covers: the summary's text as hashed, or the chosen messages. */
-  private async post(roomId: string, p: PendingShare): Promise<void> {
-    const c = p.choice;
-    if (c.share === 'summary') await this.d.store.sendTextTo(roomId, c.summary);
-    else if (c.share === 'messages') {
-      for (const m of p.messages.slice(p.sent)) {
-        await this.d.store.sendEventTo(roomId, 'm.room.message', {
-          msgtype: 'm.text', body: m.body.split('\n').map((l) => `> ${l}`).join('\n'),
-          'org.peerline.shared': { event_id: m.eventId, from: m.mine ? 'student' : 'peer' },
-        });
-        p.sent++;
+  /**
+   * Posts each item not yet posted, exactly as the receipt covers it: claimed in the store first (so
+   * no other page sends it too), then sent, then marked posted. An item whose claim was taken over
+   * from a page that died mid-send is sent only if our own timeline does not show it already.
+   */
+  private async postItems(p: PendingShare, roomId: string): Promise<ShareOutcome> {
+    const record = await this.shares.get(p.escalationId);
+    if (!record) return 'gone';
+    for (const [index, item] of record.items.entries()) {
+      if (p.withdrawing || this.stopped) return 'later';
+      const claim = await this.shares.update(p.escalationId, (r) => claimItem(r, index, this.pageId, this.now()));
+      if (claim === 'posted') continue;
+      if (claim === 'busy') return 'later';
+      if (claim === 'gone') return record.withdrawing ? 'later' : 'gone';
+      if (claim === 'retake' && this.alreadyPosted(roomId, p.receiptId, index, item)) {
+        await this.markPosted(p.escalationId, index);
+        continue;
+      }
+      try {
+        await this.d.store.sendEventTo(roomId, 'm.room.message', sharedContent(p.receiptId, index, item));
+      } catch (e) {
+        await this.shares.update(p.escalationId, (r) => { const it = r?.items[index]; if (it?.claim?.by === this.pageId) it.claim = null; }).catch(() => undefined);
+        throw e;
+      }
+      await this.markPosted(p.escalationId, index);
+    }
+    return 'done';
+  }
+
+  private markPosted(escalationId: string, index: number): Promise<void> {
+    return this.shares.update(escalationId, (r) => { const it = r?.items[index]; if (it) { it.posted = true; it.claim = null; } });
+  }
+
+  private alreadyPosted(roomId: string, receiptId: string, index: number, item: PendingShareItem): boolean {
+    return this.seenShared.has(`${receiptId}#${index}`)
+      || this.d.store.messagesOf(roomId).some((m) => m.mine && m.id.startsWith('$') && m.body === item.body);
+  }
+
+  // ---- withdrawing while waiting -----------------------------------------------------------------
+
+  /**
+   * The student withdraws the escalation on screen while no counsellor has joined: no page posts its
+   * content meanwhile, the bridge closes it, and the content is deleted without ever being posted.
+   */
+  async withdraw(): Promise<void> {
+    const ph = this.phase;
+    if (ph.kind !== 'waiting' || ph.withdrawal === 'working') return;
+    const p = [...this.pendings.values()].find((x) => x.receiptId === ph.receiptId) ?? null;
+    this.phase = { ...ph, withdrawal: 'working' };
+    this.changed();
+    const hold = (on: boolean) => p ? this.shares.update(p.escalationId, (r) => { if (r) r.withdrawing = on; }).catch(() => undefined) : Promise.resolve();
+    if (p) p.withdrawing = true;
+    await hold(true);
+    try {
+      const bridge = this.bridgeClient;
+      if (!bridge) throw Object.assign(new Error('not connected'), { status: 0 });
+      await withdrawConsent(bridge, ph.receiptId);
+      if (p) await this.drop(p, 'withdrawn');
+      else { this.phase = { kind: 'withdrawn' }; this.changed(); }
+    } catch (e) {
+      const errcode = (e as { errcode?: unknown }).errcode;
+      const status = (e as { status?: unknown }).status;
+      if (errcode === 'ORG.PEERLINE.CONSENT_ALREADY_SHARED') {
+        // A counsellor joined first. The student asked to withdraw, so what is not posted yet never is.
+        const r = p ? await this.shares.get(p.escalationId).catch(() => null) : null;
+        // No record left of content that was chosen: another page of this device posted it all.
+        const sent = r ? r.items.some((i) => i.posted) : p !== null && p.share !== 'nothing';
+        if (p) { this.pendings.delete(p.escalationId); await this.forget(p.escalationId); }
+        this.phase = { kind: 'too-late', roomId: p?.roomId ?? ph.roomId, sent };
+        this.changed();
+      } else if (typeof status === 'number' && status === 409) {
+        // Already withdrawn (another tab) or closed meanwhile.
+        if (p) await this.drop(p, errcode === 'ORG.PEERLINE.CONSENT_ALREADY_WITHDRAWN' ? 'withdrawn' : 'closed');
+        else { this.phase = { kind: 'closed' }; this.changed(); }
+      } else {
+        if (p) p.withdrawing = false;
+        await hold(false);
+        if (this.phase.kind === 'waiting' && this.phase.receiptId === ph.receiptId) this.phase = { ...this.phase, withdrawal: 'failed' };
+        this.changed();
+        if (p) void this.tryShare(p);
       }
     }
   }
+}
+
+function waitingPhase(p: PendingShare): EscalationPhase {
+  return { kind: 'waiting', roomId: p.roomId, share: p.share, receiptId: p.receiptId, withdrawal: 'none' };
+}
+
+/** The record kept on the device: the summary as hashed in the receipt, or the chosen messages' text. */
+function recordOf(p: PendingShare, userId: string, choice: ConsentChoice, candidates: ShareCandidate[]): PendingShareRecord {
+  const items: PendingShareItem[] = choice.share === 'summary'
+    ? [{ body: choice.summary, quotes: null, posted: false, claim: null }]
+    : choice.share === 'messages'
+      ? candidates.filter((m) => choice.eventIds.includes(m.eventId)).map((m) => ({
+        body: m.body.split('\n').map((l) => `> ${l}`).join('\n'), quotes: { event_id: m.eventId, from: m.mine ? 'student' as const : 'peer' as const }, posted: false, claim: null,
+      }))
+      : [];
+  return {
+    escalationId: p.escalationId, receiptId: p.receiptId, roomId: p.roomId, userId, share: choice.share === 'nothing' ? 'summary' : choice.share,
+    items, createdTs: p.createdTs, withdrawing: false,
+  };
+}
+
+/** The event content of a shared item; the marker lets our own timeline show it was posted. */
+function sharedContent(receiptId: string, index: number, item: PendingShareItem): Record<string, unknown> {
+  return { msgtype: 'm.text', body: item.body, 'org.peerline.shared': { ...(item.quotes ?? {}), receipt_id: receiptId, item: index } };
 }
 
 function serverNameOf(userId: string): string {

@@ -5,6 +5,7 @@ import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { AppStore, StoreController, type AppSnapshot, type Phase } from '../state/app-store.ts';
 import { currentResources, refreshResources, type CrisisResource } from '../state/crisis-resources.ts';
 import { loadConfig, type RuntimeConfig } from '../platform/config.ts';
+import { takeLoginToken } from '../matrix/sso.ts';
 import { preferredLocale, setLocale, type Locale } from './localization.ts';
 import './components/crisis-button/crisis-button.component.ts';
 import './views/sign-in-view.ts';
@@ -122,7 +123,9 @@ export class PeerlineApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') this.unseen = 0; });
-    void this.store.resume();
+    // Back from single sign-on with ?loginToken=: take it out of the address bar and sign in with it.
+    const loginToken = takeLoginToken(location, history);
+    void (loginToken !== null ? this.store.signInWithLoginToken(loginToken) : this.store.resume());
     void this.config.then(async (c) => {
       this.bridgeUrl = c.bridgeUrl;
       this.resources = await refreshResources(localStorage, c.bridgeUrl, { region: c.region, language: this.locale });

@@ -21,4 +21,15 @@ export const escalation: TemplateMap = {
   'escalation.notice.title': 'Hilfe ist da, wenn du sie brauchst',
   'escalation.notice.dismiss': 'Jetzt nicht',
   'escalation.notice.talk': 'Mit einer Beratungsperson sprechen',
+  // Withdrawing while waiting for a counsellor.
+  'escalation.withdraw': 'Zurückziehen – bisher wurde nichts geteilt',
+  'escalation.withdraw.question': 'Deine Zustimmung zurückziehen?',
+  'escalation.withdraw.explain': 'Es wird keine Beratungsperson hinzugeholt, und nichts von dem, was du ausgewählt hast, wird gesendet. Es wird von diesem Gerät gelöscht.',
+  'escalation.withdraw.keep': 'Weiter warten',
+  'escalation.withdraw.yes': 'Ja, zurückziehen',
+  'escalation.withdraw.working': 'Wird zurückgezogen …',
+  'escalation.withdraw.failed': 'Deine Zustimmung konnte nicht zurückgezogen werden (keine Verbindung). Bisher wurde nichts geteilt. Bitte versuch es noch einmal.',
+  'escalation.status.withdrawn': 'Du hast deine Zustimmung zurückgezogen. Es wurde nichts geteilt, und keine Beratungsperson kommt dazu.',
+  'escalation.status.too-late': 'Eine Beratungsperson ist kurz vor deinem Zurückziehen beigetreten, deshalb bleibt der Chat offen. Nichts von dem, was du ausgewählt hast, wurde gesendet. Du kannst den Chat jederzeit verlassen.',
+  'escalation.status.too-late-shared': 'Eine Beratungsperson war schon da, und was du ausgewählt hast, wurde geteilt. Deshalb konnte deine Zustimmung nicht zurückgezogen werden. Du kannst den Chat jederzeit verlassen.',
 };

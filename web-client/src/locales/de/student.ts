@@ -82,4 +82,13 @@ export const student: TemplateMap = {
   'account.erase.error.password': 'Das Passwort stimmt nicht. Dein Konto wurde nicht gelöscht.',
   'account.erase.error.network': 'Der Server ist nicht erreichbar. Dein Konto wurde nicht gelöscht. Prüfe deine Verbindung und versuche es noch einmal.',
   'account.erase.error.server': 'Etwas ist schiefgelaufen. Dein Konto wurde nicht gelöscht. Bitte versuche es noch einmal.',
+  // Account: notifications.
+  'account.notifications.heading': 'Benachrichtigungen',
+  'account.notifications.promise': 'Eine Benachrichtigung sagt immer nur, dass etwas Neues angekommen ist. Sie zeigt nie, wer geschrieben hat oder was.',
+  'account.notifications.granted': 'Benachrichtigungen sind auf diesem Gerät erlaubt.',
+  'account.notifications.denied': 'Benachrichtigungen für Peerline sind in diesem Browser blockiert.',
+  'account.notifications.unsupported': 'Dieser Browser kann keine Benachrichtigungen anzeigen.',
+  'account.notifications.default': 'Du wurdest noch nicht nach Benachrichtigungen gefragt.',
+  'account.notifications.unblock': 'Um sie zu erlauben, ändere die Benachrichtigungs-Einstellung für diese Seite in den Einstellungen deines Browsers.',
+  'account.notifications.ask': 'Benachrichtigungen erlauben',
 };

@@ -11,6 +11,7 @@ import { AccountError, eraseAccount } from '../../matrix/account.ts';
 import type { WithdrawConsentEvent } from '../components/consent-receipts/consent-receipts.component.ts';
 import '../components/consent-receipts/consent-receipts.component.ts';
 import '../components/erase-account/erase-account.component.ts';
+import '../components/notification-settings/notification-settings.component.ts';
 
 type ReceiptsProblem = 'load' | 'withdraw' | null;
 
@@ -134,6 +135,10 @@ export class AccountView extends LitElement {
     return html`
       <h1 tabindex="-1">${msg('Account', { id: 'app.desk.account' })}</h1>
       ${this.receiptsSection()}
+      <section aria-labelledby="notifications-heading">
+        <h2 id="notifications-heading">${msg('Notifications', { id: 'account.notifications.heading' })}</h2>
+        <peerline-notification-settings></peerline-notification-settings>
+      </section>
       <section aria-labelledby="erase-heading">
         <h2 id="erase-heading">${msg('Erase my account', { id: 'account.erase.heading' })}</h2>
         <peerline-erase-account .erase=${this.erase} @account-erased=${this.erased}></peerline-erase-account>

@@ -5,10 +5,10 @@ import { LitElement, html, css, nothing } from 'lit';
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { BridgeError, type BridgeClient, type BridgeTopic } from '../../bridge/bridge-client.ts';
 import {
-  acceptOffer, declineOffer, endSession, getAvailability, listGroups, listOffers, listSessions, openGroup, ownSupporterRecord, putAvailability,
+  acceptOffer, declineOffer, endSession, getSession, getAvailability, listGroups, listOffers, listSessions, openGroup, ownSupporterRecord, putAvailability,
   type AvailabilityView, type GroupView, type OfferView, type PeerSessionView, type SupporterRecordView,
 } from '../../bridge/supporter-api.ts';
-import { ESCALATION_SUGGESTION_EVENT_TYPE } from '../../../../protocol/src/event-types.ts';
+import { ESCALATION_SUGGESTION_EVENT_TYPE } from '../../../../protocol/src/event-type-names.ts';
 import type { AppStore } from '../../state/app-store.ts';
 import type { AvailabilityChange } from '../components/supporter-availability/supporter-availability.component.ts';
 import type { EndSessionDetail, SuggestEscalationDetail } from '../components/supporter-caseload/supporter-caseload.component.ts';
@@ -179,6 +179,26 @@ export class SupporterView extends LitElement {
     }
   }
 
+  /**
+   * A partner's student: their institution makes the room and tells our bridge its id a moment later.
+   * Asks for it every second for up to a minute, then opens it (the shell joins over federation).
+   */
+  private async openWhenReady(b: BridgeClient, sessionId: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && this.isConnected) {
+      await new Promise((r) => setTimeout(r, 1000));
+      try {
+        const s = await getSession(b, sessionId);
+        if (s.room_id) {
+          this.sessions = [s, ...this.sessions.filter((x) => x.session_id !== s.session_id)];
+          this.dispatchEvent(new CustomEvent('open-room', { detail: { roomId: s.room_id }, bubbles: true, composed: true }));
+          return;
+        }
+        if (s.status !== 'creating' && s.status !== 'active') return;
+      } catch { /* offline for a moment: ask again */ }
+    }
+  }
+
   private async onAccept(e: CustomEvent<{ offerId: string }>): Promise<void> {
     const b = this.bridge;
     if (!b) return;
@@ -194,6 +214,7 @@ export class SupporterView extends LitElement {
         this.dispatchEvent(new CustomEvent('open-room', { detail: { roomId: session.room_id }, bubbles: true, composed: true }));
       } else {
         this.announcement = msg('Accepted. The partner institution is making the room; it appears under your conversations.', { id: 'supporter.announce.accepted-partner' });
+        void this.openWhenReady(b, session.session_id);
       }
     } catch (err) {
       if (err instanceof BridgeError && (err.status === 409 || err.status === 404)) {

@@ -1,7 +1,9 @@
 // The escalation host in a real browser, with a fake store and bridge in the page: a supporter's
 // suggestion opens the consent dialog with crisis resources and their note; Escape (no) sends
 // nothing; a yes to a summary registers the key (kept in IndexedDB), escalates, asks the app to open
-// the escalation room, and posts the summary once a counsellor is in; the detector's gentle note.
+// the escalation room, and posts the summary once a counsellor is in; the summary waits in IndexedDB
+// and a host mounted afresh (a reload) resumes and posts it once; withdrawing from the waiting status
+// after a confirm step deletes it unposted; the detector's gentle note.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startComponentHarness, type ComponentHarness } from '../../../../../tests/helpers/components.ts';
@@ -14,6 +16,7 @@ const RESOURCES = [
 
 /** Mounts the host with a fake store (an EventTarget with the store's methods) and a recording fake bridge. */
 async function mountHost(page: Page): Promise<void> {
+  await page.evaluate(`document.querySelector('peerline-escalation-host')?.remove()`);
   await h.mount(page, 'src/ui/components/escalation-host/escalation-host.component.ts', 'peerline-escalation-host', { roles: ['student'], resources: RESOURCES });
   await page.evaluate(`(async () => {
     const store = new EventTarget();
@@ -27,12 +30,17 @@ async function mountHost(page: Page): Promise<void> {
     store.matrixSession = () => ({ homeserverUrl: 'http://127.0.0.1:9', userId: '@s:a.example', deviceId: 'D', accessToken: 't' });
     store.emit = (roomId, e) => store.dispatchEvent(new CustomEvent('room-event', { detail: { roomId, event: {
       id: '$e' + Math.random(), type: 'm.room.message', sender: '@s:a.example', mine: true, timestamp: 5, content: {}, encrypted: true, live: true, ...e } } }));
-    const bridge = { calls: [], async request(method, path, o = {}) {
+    const bridge = window.fakeBridge ?? { calls: [], receipts: [], async request(method, path, o = {}) {
       bridge.calls.push({ method, path, body: o.body });
+      if (path.endsWith('/withdraw')) { const r = bridge.receipts[0]; r.withdrawn_ts = 9; r.escalation.status = 'withdrawn'; return { receipt_id: r.receipt_id, escalation_id: 'esc_1', status: 'withdrawn', invites_rescinded: 1 }; }
       if (path === '/v1/policy') return { risk_detection: { enabled: true, flag_at: 'high', thresholds: { elevated: 0.3, high: 0.6, critical: 0.82 } } };
       if (path === '/v1/consent/keys') return { key: { key_id: 'k', current: true }, retired_key_id: null };
-      if (path === '/v1/escalations') return { escalation_id: 'esc_1', receipt_id: o.body.receipt.receipt.receipt_id, status: 'queued', room_id: '!esc:a.example', severity: 'high', created_ts: 1, due_ts: 2, counsellors_invited: 1 };
-      if (path === '/v1/consent/receipts') return { receipts: [] };
+      if (path === '/v1/escalations') {
+        const receipt_id = o.body.receipt.receipt.receipt_id;
+        bridge.receipts.push({ receipt_id, withdrawn_ts: null, withdrawable: true, escalation: { escalation_id: 'esc_1', status: 'queued', room_id: '!esc:a.example', counsellor_joined: false, outcome: null } });
+        return { escalation_id: 'esc_1', receipt_id, status: 'queued', room_id: '!esc:a.example', severity: 'high', created_ts: 1, due_ts: 2, counsellors_invited: 1 };
+      }
+      if (path === '/v1/consent/receipts') return { receipts: bridge.receipts };
       throw new Error('unexpected ' + path);
     } };
     window.fakeStore = store; window.fakeBridge = bridge;
@@ -44,6 +52,20 @@ async function mountHost(page: Page): Promise<void> {
 
 const emit = (page: Page, roomId: string, event: Record<string, unknown>): Promise<void> =>
   page.evaluate(`window.fakeStore.emit(${JSON.stringify(roomId)}, ${JSON.stringify(event)})`);
+/** The bodies waiting in the device's pending-share database (real IndexedDB). */
+const PENDING_BODIES = `new Promise((ok) => { const r = indexedDB.open('peerline-pending-shares'); r.onsuccess = () => {
+  const g = r.result.transaction('shares').objectStore('shares').getAll(); g.onsuccess = () => { r.result.close(); ok(g.result.flatMap((x) => x.items.map((i) => i.body))); }; }; })`;
+
+async function consentToSummary(page: Page, summary: string): Promise<void> {
+  await page.evaluate(`document.body.dispatchEvent(new CustomEvent('escalation-requested', { detail: { roomId: '!peer:a.example' }, bubbles: true, composed: true }))`);
+  const dialog = page.getByRole('dialog', { name: 'Would you like a counsellor to help?' });
+  await dialog.waitFor();
+  await dialog.getByRole('radio', { name: 'A short summary I write' }).check();
+  await dialog.getByLabel('Your summary').fill(summary);
+  await dialog.getByRole('button', { name: 'Yes, contact a counsellor' }).click();
+  await page.getByText('A counsellor from your school has been asked to join').waitFor();
+}
+
 const calls = (page: Page): Promise<string[]> => page.evaluate<string[]>('window.fakeBridge.calls.map((c) => c.path)');
 
 describe('<peerline-escalation-host>', () => {
@@ -93,9 +115,48 @@ describe('<peerline-escalation-host>', () => {
     await expect(page.evaluate('window.fakeStore.texts.length')).resolves.toBe(0);
     await emit(page, '!esc:a.example', { type: 'm.room.member', sender: '@coun:a.example', mine: false, content: { membership: 'join' } });
     await page.getByText('A counsellor has joined, and what you chose was shared with them.').waitFor();
-    await expect(page.evaluate('window.fakeStore.texts')).resolves.toEqual([{ roomId: '!esc:a.example', body: 'Exams, and I have stopped sleeping.' }]);
+    await expect(page.evaluate('window.fakeStore.sentEvents.map((e) => [e.roomId, e.content.body])')).resolves.toEqual([['!esc:a.example', 'Exams, and I have stopped sleeping.']]);
+    await expect(page.evaluate('window.fakeStore.texts.length')).resolves.toBe(0);
     await page.getByRole('button', { name: 'OK' }).click();
     await page.getByText('A counsellor has joined').waitFor({ state: 'detached' });
+  });
+
+  it('keeps the summary in IndexedDB across a reload of the host, and posts it once when the counsellor joins', async () => {
+    const page = await h.newPage();
+    await mountHost(page);
+    await consentToSummary(page, 'Kept through a reload.');
+    await expect(page.evaluate(PENDING_BODIES)).resolves.toEqual(['Kept through a reload.']);
+    await mountHost(page); // a fresh host and store, as after a reload; the bridge is the same
+    await page.getByText('A counsellor from your school has been asked to join').waitFor();
+    await emit(page, '!esc:a.example', { type: 'm.room.member', content: { membership: 'join' } });
+    await emit(page, '!esc:a.example', { type: 'm.room.member', sender: '@coun:a.example', mine: false, content: { membership: 'join' } });
+    await page.getByText('A counsellor has joined, and what you chose was shared with them.').waitFor();
+    await emit(page, '!esc:a.example', { type: 'm.room.member', sender: '@coun:a.example', mine: false, content: { membership: 'join' } });
+    await expect(page.evaluate('window.fakeStore.sentEvents.map((e) => e.content.body)')).resolves.toEqual(['Kept through a reload.']);
+    await expect(page.evaluate(PENDING_BODIES)).resolves.toEqual([]);
+  });
+
+  it('withdraws from the waiting status after a confirm step: the receipt is withdrawn and nothing is ever posted', async () => {
+    const page = await h.newPage({ width: 320, height: 640 });
+    await mountHost(page);
+    await consentToSummary(page, 'Not to be shared after all.');
+    const withdraw = page.getByRole('button', { name: 'Withdraw — nothing has been shared yet' });
+    await withdraw.click();
+    await expect(page.getByText('Withdraw your consent?').isVisible()).resolves.toBe(true);
+    await expect(page.evaluate(`document.querySelector('peerline-escalation-host').shadowRoot.activeElement?.textContent`)).resolves.toBe('Keep waiting');
+    expect(await h.axe(page)).toEqual([]);
+    await page.keyboard.press('Enter'); // keep waiting
+    await expect(page.evaluate(`document.querySelector('peerline-escalation-host').shadowRoot.activeElement?.textContent`)).resolves.toBe('Withdraw — nothing has been shared yet');
+    await withdraw.click();
+    await page.getByRole('button', { name: 'Yes, withdraw' }).click();
+    await page.getByText('You withdrew your consent. Nothing was shared, and no counsellor will join.').waitFor();
+    await expect(page.evaluate(`document.querySelector('peerline-escalation-host').shadowRoot.activeElement?.textContent`)).resolves.toBe('OK');
+    expect(await calls(page)).toContain(`/v1/consent/receipts/${encodeURIComponent(await page.evaluate<string>('window.fakeBridge.receipts[0].receipt_id'))}/withdraw`);
+    await expect(page.evaluate(PENDING_BODIES)).resolves.toEqual([]);
+    expect(await h.axe(page)).toEqual([]);
+    await emit(page, '!esc:a.example', { type: 'm.room.member', content: { membership: 'join' } });
+    await emit(page, '!esc:a.example', { type: 'm.room.member', sender: '@coun:a.example', mine: false, content: { membership: 'join' } });
+    await expect(page.evaluate('window.fakeStore.sentEvents.length')).resolves.toBe(0);
   });
 
   it("shows crisis resources gently when the student's own message is elevated, and offers a counsellor from there", async () => {

@@ -25,6 +25,8 @@ export const escalationHostStyles = css`
     border-radius: var(--pl-radius); background: var(--pl-bg); color: var(--pl-text); border: 2px solid var(--pl-border-strong);
   }
   button.primary { background: var(--pl-accent); color: var(--pl-accent-fg); border-color: var(--pl-accent); }
+  button.danger { color: var(--pl-danger); border-color: var(--pl-danger); }
+  button:disabled { cursor: default; opacity: 0.7; }
   button:focus-visible, a:focus-visible { outline: 3px solid var(--pl-focus); outline-offset: 2px; }
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   @media (prefers-reduced-motion: no-preference) { .panel { transition: opacity var(--pl-transition); } }

@@ -3,7 +3,8 @@
 // the student decides), and ends with a wrap-up: an outcome and, if wanted, a check-in offer.
 import { LitElement, html, nothing } from 'lit';
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
-import { ESCALATION_REASONS, type EscalationReason, type EscalationSuggestionContent } from '../../../../../protocol/src/event-types.ts';
+import { ESCALATION_REASONS, type EscalationReason } from '../../../../../protocol/src/event-type-names.ts';
+import type { EscalationSuggestionContent } from '../../../../../protocol/src/event-types.ts';
 import { END_OUTCOMES, type EndOutcome, type PeerSessionView } from '../../../bridge/supporter-api.ts';
 import { topicLabel } from '../supporter-shared/supporter.styles.ts';
 import { supporterCaseloadStyles } from './supporter-caseload.styles.ts';
