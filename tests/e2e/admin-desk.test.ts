@@ -4,58 +4,30 @@
 // entry, naming the field), sees the figures with suppressed cells in words, and finds the roster
 // change in the audit log with the chain intact. axe runs on every section.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import type { RegisteredUser, TestHomeserver } from '../helpers/homeserver.ts';
-import { signInToBridge, startHomeserverWithBridge, testPolicy, type TestBridge } from '../helpers/bridge.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import type { RegisteredUser } from '../helpers/homeserver.ts';
+import { testPolicy } from '../helpers/bridge.ts';
+import { axeViolations } from '../helpers/browser.ts';
+import { openSection, SHOTS, startWebStack, type WebStack } from '../helpers/web-stack.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
-const enc = encodeURIComponent;
-
-let hs: TestHomeserver;
-let bridge: TestBridge;
-let web: StaticServer;
-let browser: Browser;
-let context: BrowserContext;
-let admin: RegisteredUser;
+let stack: WebStack;
 let supporter: RegisteredUser;
 
 describe('the admin desk in the browser', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [{ hs, bridge }, web, browser] = await Promise.all([
-      startHomeserverWithBridge({ policy: (name) => testPolicy(name), admins: (name) => [`@admin:${name}`] }),
-      serveStatic(resolve(ROOT, 'web-client/dist')),
-      launchChromium(),
-    ]);
-    [admin, supporter] = await Promise.all([hs.registerUser('admin'), hs.registerUser('new-supporter')]);
-    context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    stack = await startWebStack();
+    supporter = await stack.hs.registerUser('new-supporter');
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close();
-    await web?.close();
-    await bridge?.stop();
-    bridge?.cleanup();
-    await hs?.stop();
-    hs?.cleanup();
+    await stack?.stop();
   });
 
   it('shows the policy, manages the roster, charts the figures and shows the audit log with its chain intact', async () => {
-    const page = await context.newPage();
-    await page.goto(`${web.url}/?hs=${enc(hs.baseUrl)}&bridge=${enc(bridge.url)}&lang=en`);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Conversations' }).waitFor();
-    await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
+    const { bridge, admin } = stack;
+    const page = await stack.signIn(admin, { viewport: { width: 1000, height: 760 } });
 
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Administration' }).click({ timeout: 30_000 });
+    await openSection(page, 'Administration', { timeout: 30_000 });
     await page.getByRole('heading', { name: 'Administration', level: 1 }).waitFor();
     const tabs = page.getByRole('tablist', { name: 'Administration sections' });
 
@@ -102,9 +74,7 @@ describe('the admin desk in the browser', () => {
     const listed = await row.innerText();
     for (const part of ['Exam stress', 'Safeguarding v1', 'Active listening v2']) expect(listed).toContain(part);
     expect(await axeViolations(page)).toEqual([]);
-    const stored = await bridge.api<{ supporters: { user_id: string; qualified_topics: string[] }[] }>('GET', '/v1/admin/roster/supporters', {
-      token: (await signInToBridge(bridge, hs, admin)).session_token,
-    });
+    const stored = await bridge.api<{ supporters: { user_id: string; qualified_topics: string[] }[] }>('GET', '/v1/admin/roster/supporters', { token: stack.adminToken });
     expect(stored.body.supporters).toEqual([expect.objectContaining({ user_id: supporter.userId, qualified_topics: ['exam-stress'] })]);
 
     // Figures: nothing has happened yet, so every cell is suppressed, said in words, never 0.

@@ -4,26 +4,14 @@
 // the student writes. The bridge sends no CORS headers, so the test answers for it the way a
 // same-origin reverse proxy would (Playwright fulfils the preflight; the handler adds the origin).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import type { RegisteredUser, TestHomeserver } from '../helpers/homeserver.ts';
-import { signInToBridge, startHomeserverWithBridge, testPolicy, type TestBridge } from '../helpers/bridge.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import type { RegisteredUser } from '../helpers/homeserver.ts';
+import { signInToBridge } from '../helpers/bridge.ts';
+import { axeViolations } from '../helpers/browser.ts';
 import { collectMessages, newClient, waitFor, type Client } from '../helpers/client.ts';
+import { acceptNextOffer, openSection, putSupporter, SHOTS, startWebStack, type WebStack } from '../helpers/web-stack.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
-const enc = encodeURIComponent;
-const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const TRAINING = [{ module: 'safeguarding', version: 1, completed: day(-30) }, { module: 'listening-basics', version: 2, completed: day(-30) }];
-
-let hs: TestHomeserver;
-let bridge: TestBridge;
-let web: StaticServer;
-let browser: Browser;
-let context: BrowserContext;
+let stack: WebStack;
 let student: RegisteredUser;
 let supporter: RegisteredUser;
 let supporterToken: string;
@@ -31,42 +19,23 @@ let supporterClient: Client | null = null;
 
 describe('asking for support in the browser', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [{ hs, bridge }, web, browser] = await Promise.all([
-      startHomeserverWithBridge({ policy: (name) => testPolicy(name), admins: (name) => [`@admin:${name}`] }),
-      serveStatic(resolve(ROOT, 'web-client/dist')),
-      launchChromium(),
-    ]);
-    const admin = await hs.registerUser('admin');
+    stack = await startWebStack();
+    const { hs, bridge } = stack;
     [student, supporter] = await Promise.all([hs.registerUser('student-web'), hs.registerUser('supporter-web')]);
-    const adminToken = (await signInToBridge(bridge, hs, admin)).session_token;
-    const put = await bridge.api('PUT', `/v1/admin/roster/supporters/${enc(supporter.userId)}`, { token: adminToken, body: { topics: ['exam-stress'], training: TRAINING } });
-    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    await putSupporter(bridge, stack.adminToken, supporter.userId);
     supporterToken = (await signInToBridge(bridge, hs, supporter)).session_token;
-    context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
   }, 120_000);
 
   afterAll(async () => {
     supporterClient?.stopClient();
-    await context?.close().catch(() => {});
-    await browser?.close();
-    await web?.close();
-    await bridge?.stop();
-    bridge?.cleanup();
-    await hs?.stop();
-    hs?.cleanup();
+    await stack?.stop();
   });
 
   it('queues the student, shows the queue status, opens the matched room and the supporter decrypts the first message', async () => {
-    const page = await context.newPage();
-    await page.goto(`${web.url}/?hs=${enc(hs.baseUrl)}&bridge=${enc(bridge.url)}&lang=en`);
-    await page.getByLabel('Username').fill(student.userId.slice(1).split(':')[0]!);
-    await page.getByLabel('Password').fill(student.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Conversations' }).waitFor();
-    await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
+    const { hs, bridge } = stack;
+    const page = await stack.signIn(student);
 
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Ask for support' }).click();
+    await openSection(page, 'Ask for support');
     await page.getByRole('heading', { name: 'Ask for support' }).waitFor();
     await page.getByRole('radio', { name: 'Exam stress' }).check();
     await page.getByLabel(/A note for yourself/).fill('private: mention the maths exam');
@@ -81,17 +50,7 @@ describe('asking for support in the browser', () => {
 
     // The supporter's own device, then availability and accepting the offer.
     supporterClient = await newClient(hs.baseUrl, supporter);
-    const available = await bridge.api('PUT', '/v1/supporters/me/availability', { token: supporterToken, body: { available: true } });
-    expect(available.status, JSON.stringify(available.body)).toBe(200);
-    let offerId = '';
-    await waitFor('an offer', async () => {
-      const r = await bridge.api<{ offers: { offer_id: string }[] }>('GET', '/v1/offers?timeout_ms=5000', { token: supporterToken });
-      offerId = r.body.offers[0]?.offer_id ?? '';
-      return offerId !== '';
-    }, 30_000);
-    const accepted = await bridge.api<{ room_id: string }>('POST', `/v1/offers/${enc(offerId)}/accept`, { token: supporterToken });
-    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
-    const roomId = accepted.body.room_id;
+    const { room_id: roomId } = await acceptNextOffer(bridge, supporterToken);
     const sc = supporterClient;
     await waitFor('the supporter\'s invite', () => sc.getRoom(roomId)?.getMyMembership() === 'invite', 30_000);
     await sc.joinRoom(roomId);

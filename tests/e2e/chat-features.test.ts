@@ -5,37 +5,31 @@
 // student's receipts go out, a message written offline is delivered exactly once when the network is
 // back, and history older than the first page loads when scrolling to the top.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ReceiptType } from 'matrix-js-sdk';
 import { api, startHomeserver, type RegisteredUser, type TestHomeserver } from '../helpers/homeserver.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium, openClient } from '../helpers/browser.ts';
+import { axeViolations } from '../helpers/browser.ts';
+import { SHOTS, signInInBrowser, startWebClientHost, type WebClientHost } from '../helpers/web-stack.ts';
 import { collectMessages, newClient, waitFor, type Client } from '../helpers/client.ts';
 import { isPseudonym } from '../../web-client/src/matrix/pseudonym.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const SUPPORTER_NAME = 'Steady Otter';
 const HISTORY = 70;
 
 let hs: TestHomeserver;
-let web: StaticServer;
-let browser: Browser;
+let host: WebClientHost;
 let student: RegisteredUser;
 let supporter: RegisteredUser;
 let supporterClient: Client;
 let roomId: string;
-const contexts: BrowserContext[] = [];
 
 const messageItem = (page: Page, text: string) => page.locator('peerline-message-timeline li', { hasText: text });
 const pad = (n: number): string => String(n).padStart(3, '0');
 
 describe('chat features in the browser', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [hs, web, browser] = await Promise.all([startHomeserver(), serveStatic(resolve(ROOT, 'web-client/dist')), launchChromium()]);
+    [hs, host] = await Promise.all([startHomeserver(), startWebClientHost()]);
     // A localpart that is a person's name: the homeserver copies it into the profile's display name.
     const bot = await hs.registerUser('peerline-bot');
     student = await hs.registerUser('anna.mueller');
@@ -62,20 +56,14 @@ describe('chat features in the browser', () => {
 
   afterAll(async () => {
     supporterClient?.stopClient();
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await web?.close();
+    await host?.close();
     await hs?.stop();
     hs?.cleanup();
   });
 
   it('chats under pseudonyms with typing, receipts, an offline message sent once and older history on scroll', async () => {
-    const { context, page } = await openClient(browser, web.url, hs.baseUrl, contexts);
-    await page.getByLabel('Username').fill('anna.mueller');
-    await page.getByLabel('Password').fill(student.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Conversations' }).waitFor();
-    await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
+    const page = await signInInBrowser(host.browser, host.web.url, { hs }, student, { contexts: host.contexts });
+    const context = page.context();
 
     // Pseudonyms: the room is named after the supporter's pseudonym (not the bot, not an id)...
     await page.getByRole('button', { name: new RegExp(SUPPORTER_NAME) }).click();

@@ -4,27 +4,17 @@
 // its receipt and response target, claims it — the room opens and the student's message shows
 // decrypted — then resolves it with an outcome and it leaves the queue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import type { RegisteredUser, TestHomeserver } from '../helpers/homeserver.ts';
-import { signInToBridge, startHomeserverWithBridge, testPolicy, type TestBridge } from '../helpers/bridge.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import type { RegisteredUser } from '../helpers/homeserver.ts';
+import { signInToBridge } from '../helpers/bridge.ts';
+import { axeViolations } from '../helpers/browser.ts';
 import { newClient, waitFor, type Client } from '../helpers/client.ts';
+import { openSection, putCounsellor, SHOTS, startWebStack, type WebStack } from '../helpers/web-stack.ts';
 import { HomeserverClient } from '../../bridge-service/src/services/homeserver-client.ts';
 import { encodeConsentPublicKey, generateConsentKeyPair, newConsentReceipt, sha256Base64, signConsentReceipt } from '../../protocol/src/consent.ts';
 import { SESSION_EVENT_TYPE } from '../../protocol/src/event-types.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
-const enc = encodeURIComponent;
-
-let hs: TestHomeserver;
-let bridge: TestBridge;
-let web: StaticServer;
-let browser: Browser;
-let context: BrowserContext;
+let stack: WebStack;
 let student: RegisteredUser;
 let counsellor: RegisteredUser;
 let studentClient: Client | null = null;
@@ -32,20 +22,11 @@ let escalationRoom: string;
 
 describe('the counsellor desk in the browser', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [{ hs, bridge }, web, browser] = await Promise.all([
-      startHomeserverWithBridge({ policy: (name) => testPolicy(name), admins: (name) => [`@admin:${name}`] }),
-      serveStatic(resolve(ROOT, 'web-client/dist')),
-      launchChromium(),
-    ]);
-    const admin = await hs.registerUser('admin');
+    stack = await startWebStack();
+    const { hs, bridge } = stack;
     [student, counsellor] = await Promise.all([hs.registerUser('student-esc'), hs.registerUser('counsellor-web')]);
     const colleague = await hs.registerUser('counsellor-two');
-    const adminToken = (await signInToBridge(bridge, hs, admin)).session_token;
-    for (const c of [counsellor, colleague]) {
-      const put = await bridge.api('PUT', `/v1/admin/roster/counsellors/${enc(c.userId)}`, { token: adminToken, body: {} });
-      expect(put.status, JSON.stringify(put.body)).toBe(200);
-    }
+    for (const c of [counsellor, colleague]) await putCounsellor(bridge, stack.adminToken, c.userId);
 
     // The peer room the escalation comes from, as the matching module's bot makes it.
     const bot = new HomeserverClient({ baseUrl: hs.baseUrl, asToken: bridge.asToken, botUserId: `@${bridge.senderLocalpart}:${hs.serverName}` });
@@ -75,32 +56,18 @@ describe('the counsellor desk in the browser', () => {
     escalationRoom = escalated.body.room_id;
     await waitFor('the student\'s invite to the escalation room', () => sc.getRoom(escalationRoom)?.getMyMembership() === 'invite', 30_000);
     await sc.joinRoom(escalationRoom);
-
-    context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   }, 120_000);
 
   afterAll(async () => {
     studentClient?.stopClient();
-    await context?.close().catch(() => {});
-    await browser?.close();
-    await web?.close();
-    await bridge?.stop();
-    bridge?.cleanup();
-    await hs?.stop();
-    hs?.cleanup();
+    await stack?.stop();
   });
 
   it('shows the escalation with its receipt and target, claims it into the room, and resolves it out of the queue', async () => {
-    const page = await context.newPage();
-    await page.goto(`${web.url}/?hs=${enc(hs.baseUrl)}&bridge=${enc(bridge.url)}&lang=en`);
-    await page.getByLabel('Username').fill(counsellor.userId.slice(1).split(':')[0]!);
-    await page.getByLabel('Password').fill(counsellor.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Conversations' }).waitFor();
-    await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
+    const { hs, bridge } = stack;
+    const page = await stack.signIn(counsellor, { viewport: { width: 1000, height: 900 } });
 
-    const sections = page.getByRole('navigation', { name: 'Sections' });
-    await sections.getByRole('button', { name: 'Counsellor desk' }).click();
+    await openSection(page, 'Counsellor desk');
     await page.getByRole('heading', { name: 'Counsellor desk', level: 1 }).waitFor();
     const card = page.getByRole('article', { name: /High severity/ });
     await card.waitFor({ timeout: 30_000 });
@@ -124,7 +91,7 @@ describe('the counsellor desk in the browser', () => {
     expect(await axeViolations(page)).toEqual([]);
 
     // Back at the desk, the escalation is the counsellor's; resolving takes it out of the queue.
-    await sections.getByRole('button', { name: 'Counsellor desk' }).click();
+    await openSection(page, 'Counsellor desk');
     const mine = page.getByRole('article', { name: /High severity/ });
     await expect(mine.textContent()).resolves.toMatch(/Claimed by\s*You/);
     await mine.getByRole('button', { name: 'Resolve', expanded: false }).click();

@@ -5,27 +5,19 @@
 // creates nothing; the student then asks for a counsellor, shares a summary they write, and A's
 // counsellor claims the escalation in a third browser and reads exactly that summary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { RegisteredUser } from '../helpers/homeserver.ts';
 import { signInToBridge, testPolicy } from '../helpers/bridge.ts';
 import { startBridgePair, type BridgePair, type Institution } from '../helpers/bridge-pair.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import { axeViolations } from '../helpers/browser.ts';
 import { waitFor } from '../helpers/client.ts';
+import { openSection, putCounsellor, putSupporter, SHOTS, signInInBrowser, startWebClientHost, type WebClientHost } from '../helpers/web-stack.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
-const enc = encodeURIComponent;
-const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const TRAINING = [{ module: 'safeguarding', version: 1, completed: day(-30) }, { module: 'listening-basics', version: 2, completed: day(-30) }];
 const SUMMARY = 'I have not slept properly for two weeks because of the exams and I feel stuck.';
 
 let pair: BridgePair;
-let web: StaticServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let host: WebClientHost;
 const adminTokens = new Map<Institution, string>();
 let student: RegisteredUser;
 let supporter: RegisteredUser;
@@ -35,29 +27,16 @@ interface Status { partners: { status: string; availability: { topics: Record<st
 const matching = async (side: Institution): Promise<Status> => (await side.bridge.api<Status>('GET', '/v1/admin/matching', { token: adminTokens.get(side)! })).body;
 
 /** Signs `user` in to the web client of `side` in a fresh browser context. */
-async function signIn(side: Institution, user: RegisteredUser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(`${web.url}/?hs=${enc(side.hs.baseUrl)}&bridge=${enc(side.bridge.url)}&lang=en`);
-  await page.getByLabel('Username').fill(user.userId.slice(1).split(':')[0]!);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Conversations' }).waitFor();
-  await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
-  return page;
-}
+const signIn = (side: Institution, user: RegisteredUser): Promise<Page> =>
+  signInInBrowser(host.browser, host.web.url, side, user, { viewport: { width: 1000, height: 760 }, contexts: host.contexts });
 
-const section = (page: Page, name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name });
 const bubble = (page: Page, text: string) => page.locator('peerline-message-timeline li', { hasText: text });
 
 describe('two institutions in three browsers', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [pair, web, browser] = await Promise.all([
+    [pair, host] = await Promise.all([
       startBridgePair({ policy: (own, other) => testPolicy(own, [other]), bridgeEnv: { PEERLINE_MATCHING_TICK_MS: '500' } }),
-      serveStatic(resolve(ROOT, 'web-client/dist')),
-      launchChromium(),
+      startWebClientHost(),
     ]);
     const [adminA, adminB] = await Promise.all([pair.a.hs.registerUser('admin'), pair.b.hs.registerUser('admin')]);
     adminTokens.set(pair.a, (await signInToBridge(pair.a.bridge, pair.a.hs, adminA)).session_token);
@@ -65,26 +44,22 @@ describe('two institutions in three browsers', () => {
     [student, counsellor, supporter] = await Promise.all([
       pair.a.hs.registerUser('s-amara'), pair.a.hs.registerUser('c-okafor'), pair.b.hs.registerUser('sup-berg'),
     ]);
-    const sup = await pair.b.bridge.api('PUT', `/v1/admin/roster/supporters/${enc(supporter.userId)}`, { token: adminTokens.get(pair.b)!, body: { topics: ['exam-stress'], training: TRAINING } });
-    expect(sup.status, JSON.stringify(sup.body)).toBe(200);
-    const cou = await pair.a.bridge.api('PUT', `/v1/admin/roster/counsellors/${enc(counsellor.userId)}`, { token: adminTokens.get(pair.a)!, body: {} });
-    expect(cou.status, JSON.stringify(cou.body)).toBe(200);
+    await putSupporter(pair.b.bridge, adminTokens.get(pair.b)!, supporter.userId);
+    await putCounsellor(pair.a.bridge, adminTokens.get(pair.a)!, counsellor.userId);
     // The bridges link up through their coordination room before anyone asks.
     await waitFor('the coordination room at A', async () => (await matching(pair.a)).partners[0]?.status === 'ready', 60_000);
     await waitFor('the coordination room at B', async () => (await matching(pair.b)).partners[0]?.status === 'ready', 60_000);
   }, 180_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await web?.close();
+    await host?.close();
     await pair?.stop();
   });
 
   it('matches A\'s student with B\'s supporter, they chat encrypted, and A\'s counsellor reads only what the student chose to share', async () => {
     // B's supporter opens the desk and takes requests.
     const sp = await signIn(pair.b, supporter);
-    await section(sp, 'Supporter desk').click({ timeout: 30_000 });
+    await openSection(sp, 'Supporter desk', { timeout: 30_000 });
     const desk = sp.getByRole('main');
     await desk.getByRole('switch', { name: 'Take requests now' }).check({ timeout: 30_000 });
     await desk.getByRole('status').filter({ hasText: 'You are available.' }).waitFor();
@@ -92,7 +67,7 @@ describe('two institutions in three browsers', () => {
 
     // A's student asks; nobody at A is free, so the request goes to B.
     const st = await signIn(pair.a, student);
-    await section(st, 'Ask for support').click({ timeout: 30_000 });
+    await openSection(st, 'Ask for support', { timeout: 30_000 });
     await st.getByRole('radio', { name: 'Exam stress' }).check();
     await st.getByRole('main').getByRole('button', { name: 'Ask for support' }).click();
     await st.getByText(/in the queue|looking at your request/).waitFor({ timeout: 30_000 });
@@ -122,7 +97,7 @@ describe('two institutions in three browsers', () => {
     expect(await axeViolations(st)).toEqual([]);
 
     // The supporter suggests a counsellor; the student says no, and nothing is created anywhere.
-    await section(sp, 'Supporter desk').click();
+    await openSection(sp, 'Supporter desk');
     await desk.getByRole('group', { name: 'Exam stress' }).getByRole('button', { name: 'Suggest a counsellor' }).click({ timeout: 30_000 });
     const suggest = sp.getByRole('dialog', { name: 'Suggest a counsellor' });
     await suggest.getByLabel('Why').selectOption('beyond_peer_support');
@@ -150,7 +125,7 @@ describe('two institutions in three browsers', () => {
 
     // A's counsellor claims it in a third browser and reads exactly the summary, decrypted.
     const co = await signIn(pair.a, counsellor);
-    await section(co, 'Counsellor desk').click({ timeout: 30_000 });
+    await openSection(co, 'Counsellor desk', { timeout: 30_000 });
     const card = co.getByRole('article', { name: /severity/ });
     await card.getByRole('group', { name: 'Consent receipt' }).waitFor({ timeout: 30_000 });
     await co.screenshot({ path: resolve(SHOTS, 'cross-counsellor-queue.png'), fullPage: true });

@@ -3,27 +3,22 @@
 // once; an encrypted message arrives; on a second device the recovery key restores it decrypted; the
 // device list shows both devices and "log out other devices" ends the first. axe runs on each dialog.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { api, startHomeserver, type RegisteredUser, type TestHomeserver } from '../helpers/homeserver.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium, openClient as openBrowserClient } from '../helpers/browser.ts';
+import { axeViolations, openClient as openBrowserClient } from '../helpers/browser.ts';
+import { SHOTS, signInInBrowser, startWebClientHost, type WebClientHost } from '../helpers/web-stack.ts';
 import { ENCRYPTION_STATE, newClient, waitFor, type Client } from '../helpers/client.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const TOKEN = 'campus-autumn';
 const PASSWORD = 'a calm long password';
 const OLD_MESSAGE = 'Sent before your second device existed.';
 
 let hs: TestHomeserver;
-let web: StaticServer;
-let browser: Browser;
+let host: WebClientHost;
 let supporterClient: Client | null = null;
-const contexts: BrowserContext[] = [];
 
-const openClient = (): Promise<{ context: BrowserContext; page: Page }> => openBrowserClient(browser, web.url, hs.baseUrl, contexts);
+const openClient = (): Promise<{ context: BrowserContext; page: Page }> => openBrowserClient(host.browser, host.web.url, hs.baseUrl, host.contexts);
 
 async function storedSession(page: Page): Promise<{ userId: string; accessToken: string; deviceId: string }> {
   return JSON.parse(await page.evaluate(`localStorage.getItem('peerline.session')`) as string) as { userId: string; accessToken: string; deviceId: string };
@@ -31,8 +26,7 @@ async function storedSession(page: Page): Promise<{ userId: string; accessToken:
 
 describe('key backup and devices in the browser', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [hs, web, browser] = await Promise.all([startHomeserver({ extraArgs: ['--enable-registration'] }), serveStatic(resolve(ROOT, 'web-client/dist')), launchChromium()]);
+    [hs, host] = await Promise.all([startHomeserver({ extraArgs: ['--enable-registration'] }), startWebClientHost()]);
     const admin = await hs.registerUser('admin1', { admin: true });
     const created = await api(hs, 'POST', '/_synapse/admin/v1/registration_tokens/new', { token: admin.accessToken, body: { token: TOKEN } });
     expect(created.status).toBe(200);
@@ -40,9 +34,7 @@ describe('key backup and devices in the browser', () => {
 
   afterAll(async () => {
     supporterClient?.stopClient();
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await web?.close();
+    await host?.close();
     await hs?.stop();
     hs?.cleanup();
   });
@@ -93,11 +85,7 @@ describe('key backup and devices in the browser', () => {
     }, 60_000);
 
     // Second device: sign in, enter the recovery key, read the old message.
-    const b = await openClient();
-    await b.page.getByLabel('Username').fill('robin');
-    await b.page.getByLabel('Password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
-    await b.page.getByRole('heading', { name: 'Conversations' }).waitFor();
+    const b = { page: await signInInBrowser(host.browser, host.web.url, { hs }, { userId: robin.userId, password: PASSWORD }, { contexts: host.contexts, dismiss: null }) };
     const restore = b.page.getByRole('dialog', { name: 'Read your older messages' });
     await restore.waitFor({ timeout: 60_000 });
     expect(await axeViolations(b.page)).toEqual([]);

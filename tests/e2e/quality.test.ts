@@ -3,44 +3,26 @@
 // no violations in the light and the dark theme, nothing scrolls sideways at 320 px wide or with
 // text at 200 %, and with reduced motion asked for, nothing on screen animates.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { RegisteredUser, TestHomeserver } from '../helpers/homeserver.ts';
-import { signInToBridge, startHomeserverWithBridge, testPolicy, type TestBridge } from '../helpers/bridge.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import { axeViolations } from '../helpers/browser.ts';
+import { putCounsellor, putSupporter, sectionButton, SHOTS, startWebStack, type SignInOptions, type WebStack } from '../helpers/web-stack.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
-const enc = encodeURIComponent;
-const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const TRAINING = [{ module: 'safeguarding', version: 1, completed: day(-30) }, { module: 'listening-basics', version: 2, completed: day(-30) }];
 const DESKS = ['Conversations', 'Supporter desk', 'Counsellor desk', 'Administration', 'Account'];
 
-let hs: TestHomeserver;
-let bridge: TestBridge;
-let web: StaticServer;
-let browser: Browser;
-let staff: RegisteredUser;
-const contexts: BrowserContext[] = [];
+let stack: WebStack;
 
-async function signedIn(opts: { width: number; colorScheme?: 'light' | 'dark'; reducedMotion?: 'reduce' | 'no-preference' }): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: opts.width, height: 800 }, colorScheme: opts.colorScheme ?? 'light', reducedMotion: opts.reducedMotion ?? 'no-preference' });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(`${web.url}/?hs=${enc(hs.baseUrl)}&bridge=${enc(bridge.url)}&lang=en`);
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(staff.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+/** The staff member (admin, supporter and counsellor at once) signed in at `width`. */
+async function signedIn(opts: { width: number } & Pick<SignInOptions, 'colorScheme' | 'reducedMotion'>): Promise<Page> {
   // The first device is shown its new recovery key; later ones are offered a restore, which can wait.
-  await page.getByRole('button', { name: /^(I've saved it|Not now)$/ }).click({ timeout: 60_000 });
-  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Administration' }).waitFor({ timeout: 30_000 });
+  const { width, ...look } = opts;
+  const page = await stack.signIn(stack.admin, { ...look, viewport: { width, height: 800 }, dismiss: /^(I've saved it|Not now)$/ });
+  await sectionButton(page, 'Administration').waitFor({ timeout: 30_000 });
   return page;
 }
 
 async function openDesk(page: Page, name: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name }).click();
+  await sectionButton(page, name).click();
   await page.getByRole('heading', { level: 1 }).first().waitFor();
   // Let the desk's first bridge calls settle so the checks see its real content.
   await page.waitForLoadState('networkidle', { timeout: 2_000 }).catch(() => { /* long polls keep the network busy: go on */ });
@@ -67,28 +49,13 @@ const MOVING = `(() => {
 
 describe('every view: accessibility, small screens, large text, themes, motion', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [{ hs, bridge }, web, browser] = await Promise.all([
-      startHomeserverWithBridge({ policy: (name) => testPolicy(name), admins: (name) => [`@admin:${name}`] }),
-      serveStatic(resolve(ROOT, 'web-client/dist')),
-      launchChromium(),
-    ]);
-    staff = await hs.registerUser('admin');
-    const token = (await signInToBridge(bridge, hs, staff)).session_token;
-    const sup = await bridge.api('PUT', `/v1/admin/roster/supporters/${enc(staff.userId)}`, { token, body: { topics: ['exam-stress'], training: TRAINING } });
-    expect(sup.status, JSON.stringify(sup.body)).toBe(200);
-    const cou = await bridge.api('PUT', `/v1/admin/roster/counsellors/${enc(staff.userId)}`, { token, body: {} });
-    expect(cou.status, JSON.stringify(cou.body)).toBe(200);
+    stack = await startWebStack();
+    await putSupporter(stack.bridge, stack.adminToken, stack.admin.userId);
+    await putCounsellor(stack.bridge, stack.adminToken, stack.admin.userId);
   }, 120_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await web?.close();
-    await bridge?.stop();
-    bridge?.cleanup();
-    await hs?.stop();
-    hs?.cleanup();
+    await stack?.stop();
   });
 
   it('has no axe violations in any section, light and dark', async () => {

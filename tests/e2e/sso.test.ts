@@ -5,17 +5,13 @@
 // at the provider, comes back with ?loginToken=, is signed in for real (sync, E2EE, key backup without
 // a password), and the token is gone from the address bar. A forged token is refused with a clear error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startHomeserver, type RegisteredUser, type TestHomeserver } from '../helpers/homeserver.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium, openClient } from '../helpers/browser.ts';
-
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
+import { axeViolations, openClient } from '../helpers/browser.ts';
+import { SHOTS, startWebClientHost, type WebClientHost } from '../helpers/web-stack.ts';
 const IDP = { id: 'campus-oidc', name: 'Campus Login' };
 
 /**
@@ -106,17 +102,15 @@ async function startSsoHomeserver(upstream: TestHomeserver, user: RegisteredUser
 
 let hs: TestHomeserver;
 let sso: SsoHomeserver;
-let web: StaticServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let host: WebClientHost;
 
 /** Waits until the sign-in view has read the homeserver's login flows. */
 async function openAndReadFlows(homeserverUrl: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
-  contexts.push(context);
+  const context = await host.browser.newContext({ viewport: { width: 1000, height: 720 } });
+  host.contexts.push(context);
   const page = await context.newPage();
   const flows = page.waitForResponse((r) => r.url() === `${homeserverUrl}/_matrix/client/v3/login` && r.request().method() === 'GET');
-  await page.goto(`${web.url}/?hs=${encodeURIComponent(homeserverUrl)}&lang=en`);
+  await page.goto(`${host.web.url}/?hs=${encodeURIComponent(homeserverUrl)}&lang=en`);
   await flows;
   // The form stops being busy once the view has rendered what GET /login offered.
   await page.locator('peerline-sign-in-form[aria-busy="false"]').waitFor();
@@ -125,16 +119,13 @@ async function openAndReadFlows(homeserverUrl: string): Promise<Page> {
 
 describe('single sign-on in the browser', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [hs, web, browser] = await Promise.all([startHomeserver(), serveStatic(resolve(ROOT, 'web-client/dist')), launchChromium()]);
+    [hs, host] = await Promise.all([startHomeserver(), startWebClientHost()]);
     sso = await startSsoHomeserver(hs, await hs.registerUser('s-7kq2m9'));
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
+    await host?.close();
     await sso?.close();
-    await web?.close();
     await hs?.stop();
     hs?.cleanup();
   });
@@ -159,7 +150,7 @@ describe('single sign-on in the browser', () => {
 
     await button.click();
     await page.getByRole('heading', { name: 'Campus Login' }).waitFor();
-    expect(sso.redirectUrls).toEqual([`${web.url}/?hs=${encodeURIComponent(sso.url)}&lang=en`]);
+    expect(sso.redirectUrls).toEqual([`${host.web.url}/?hs=${encodeURIComponent(sso.url)}&lang=en`]);
     await page.getByRole('button', { name: 'Continue to Peerline' }).click();
 
     // Back in Peerline: the token was exchanged once, the client really runs against the homeserver.
@@ -187,10 +178,10 @@ describe('single sign-on in the browser', () => {
   });
 
   it('refuses a forged login token with a clear problem and clears it from the URL', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
-    contexts.push(context);
+    const context = await host.browser.newContext({ viewport: { width: 1000, height: 720 } });
+    host.contexts.push(context);
     const page = await context.newPage();
-    await page.goto(`${web.url}/?hs=${encodeURIComponent(sso.url)}&lang=en&loginToken=forged-token`);
+    await page.goto(`${host.web.url}/?hs=${encodeURIComponent(sso.url)}&lang=en&loginToken=forged-token`);
     await page.getByRole('alert').filter({ hasText: 'Signing in did not work' }).waitFor();
     expect(sso.tokenLogins.at(-1)).toEqual({ token: 'forged-token', ok: false });
     expect(new URL(page.url()).searchParams.has('loginToken')).toBe(false);
@@ -199,7 +190,7 @@ describe('single sign-on in the browser', () => {
   });
 
   it('keeps the first screen usable at 320 px', async () => {
-    const { page } = await openClient(browser, web.url, sso.url, contexts);
+    const { page } = await openClient(host.browser, host.web.url, sso.url, host.contexts);
     await page.setViewportSize({ width: 320, height: 640 });
     const button = page.getByRole('button', { name: `Sign in with ${IDP.name}` });
     await button.waitFor();

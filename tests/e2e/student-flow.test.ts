@@ -4,81 +4,47 @@
 // open it, find no consent receipts, and erase the account (a wrong password first, which changes
 // nothing) — after which the device is signed out and the account cannot sign in again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { RegisteredUser, TestHomeserver } from '../helpers/homeserver.ts';
-import { signInToBridge, startHomeserverWithBridge, testPolicy, type TestBridge } from '../helpers/bridge.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import type { RegisteredUser } from '../helpers/homeserver.ts';
+import { signInToBridge } from '../helpers/bridge.ts';
+import { axeViolations } from '../helpers/browser.ts';
 import { waitFor } from '../helpers/client.ts';
+import { acceptNextOffer, askForSupportInBrowser, openSection, putSupporter, SHOTS, startWebStack, type WebStack } from '../helpers/web-stack.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const enc = encodeURIComponent;
-const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const TRAINING = [{ module: 'safeguarding', version: 1, completed: day(-30) }, { module: 'listening-basics', version: 2, completed: day(-30) }];
 
-let hs: TestHomeserver;
-let bridge: TestBridge;
-let web: StaticServer;
-let browser: Browser;
-let context: BrowserContext;
+let stack: WebStack;
 let student: RegisteredUser;
 let supporter: RegisteredUser;
 let supporterToken: string;
 let groupRoomId: string;
 
-const sections = (page: Page) => page.getByRole('navigation', { name: 'Sections' });
-
 describe('the student in the browser', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [{ hs, bridge }, web, browser] = await Promise.all([
-      startHomeserverWithBridge({ policy: (name) => testPolicy(name), admins: (name) => [`@admin:${name}`] }),
-      serveStatic(resolve(ROOT, 'web-client/dist')),
-      launchChromium(),
-    ]);
-    const admin = await hs.registerUser('admin');
+    stack = await startWebStack();
+    const { hs, bridge } = stack;
     [student, supporter] = await Promise.all([hs.registerUser('student-flow'), hs.registerUser('supporter-flow')]);
-    const adminToken = (await signInToBridge(bridge, hs, admin)).session_token;
-    const put = await bridge.api('PUT', `/v1/admin/roster/supporters/${enc(supporter.userId)}`, { token: adminToken, body: { topics: ['exam-stress'], training: TRAINING } });
-    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    await putSupporter(bridge, stack.adminToken, supporter.userId);
     supporterToken = (await signInToBridge(bridge, hs, supporter)).session_token;
     const group = await bridge.api<{ room_id: string }>('POST', '/v1/groups', { token: supporterToken, body: { topic: 'exam-stress', name: 'Exam season circle' } });
     expect(group.status, JSON.stringify(group.body)).toBe(201);
     groupRoomId = group.body.room_id;
-    context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close();
-    await web?.close();
-    await bridge?.stop();
-    bridge?.cleanup();
-    await hs?.stop();
-    hs?.cleanup();
+    await stack?.stop();
   });
 
   it('asks, keeps the queue place across a reload, ends the matched session, joins a group and erases the account', async () => {
-    const page = await context.newPage();
-    await page.goto(`${web.url}/?hs=${enc(hs.baseUrl)}&bridge=${enc(bridge.url)}&lang=en`);
-    await page.getByLabel('Username').fill(student.userId.slice(1).split(':')[0]!);
-    await page.getByLabel('Password').fill(student.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Conversations' }).waitFor();
-    await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
+    const { hs, bridge } = stack;
+    const page = await stack.signIn(student);
 
     // Ask.
-    await sections(page).getByRole('button', { name: 'Ask for support' }).click();
-    await page.getByRole('radio', { name: 'Exam stress' }).check();
-    await page.getByRole('main').getByRole('button', { name: 'Ask for support' }).click();
-    await page.getByText('You are number 1 in the queue').waitFor();
+    await askForSupportInBrowser(page);
 
     // Reload while waiting: the request is found again and followed, not asked anew.
     await page.reload();
-    await sections(page).getByRole('button', { name: 'Ask for support' }).click({ timeout: 60_000 });
+    await openSection(page, 'Ask for support', { timeout: 60_000 });
     await page.getByText('You are number 1 in the queue').waitFor();
     await expect(page.getByRole('radio', { name: 'Exam stress' }).count()).resolves.toBe(0);
     await page.getByRole('button', { name: 'Join group: Exam season circle' }).waitFor();
@@ -86,20 +52,11 @@ describe('the student in the browser', () => {
     await page.screenshot({ path: resolve(SHOTS, 'student-support.png'), fullPage: true });
 
     // A supporter takes it: the room opens in the conversations view.
-    const available = await bridge.api('PUT', '/v1/supporters/me/availability', { token: supporterToken, body: { available: true } });
-    expect(available.status, JSON.stringify(available.body)).toBe(200);
-    let offerId = '';
-    await waitFor('an offer', async () => {
-      const r = await bridge.api<{ offers: { offer_id: string }[] }>('GET', '/v1/offers?timeout_ms=5000', { token: supporterToken });
-      offerId = r.body.offers[0]?.offer_id ?? '';
-      return offerId !== '';
-    }, 30_000);
-    const accepted = await bridge.api<{ session_id: string; room_id: string }>('POST', `/v1/offers/${enc(offerId)}/accept`, { token: supporterToken });
-    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    const accepted = await acceptNextOffer(bridge, supporterToken);
     await page.getByLabel('Message', { exact: true }).waitFor({ timeout: 30_000 });
 
     // The session is listed on the student's desk; ending it asks first.
-    await sections(page).getByRole('button', { name: 'Ask for support' }).click();
+    await openSection(page, 'Ask for support');
     await page.getByRole('heading', { name: 'Exam stress' }).waitFor();
     await expect(page.getByText('Going on now').isVisible()).resolves.toBe(true);
     await page.getByRole('button', { name: 'End this session' }).click();
@@ -109,7 +66,7 @@ describe('the student in the browser', () => {
     await page.getByRole('status').filter({ hasText: 'The session has ended.' }).waitFor();
     await page.getByText(/^Ended /).waitFor();
     await expect(page.getByRole('button', { name: 'End this session' }).count()).resolves.toBe(0);
-    const seen = await bridge.api<{ status: string }>('GET', `/v1/sessions/${enc(accepted.body.session_id)}`, { token: supporterToken });
+    const seen = await bridge.api<{ status: string }>('GET', `/v1/sessions/${enc(accepted.session_id)}`, { token: supporterToken });
     expect(seen.body.status).toBe('ended');
     expect(await axeViolations(page)).toEqual([]);
 
@@ -123,7 +80,7 @@ describe('the student in the browser', () => {
     }, 30_000);
 
     // The account: no receipts; erasing needs the right password.
-    await sections(page).getByRole('button', { name: 'Account' }).click();
+    await openSection(page, 'Account');
     await page.getByRole('heading', { name: 'Your consent receipts' }).waitFor();
     await page.getByText(/Nothing has been shared/).waitFor();
     expect(await axeViolations(page)).toEqual([]);

@@ -5,27 +5,17 @@
 // counsellor (the student decrypts an org.peerline.escalation.suggestion event) and ends the session
 // with a wrap-up, and opens a support group.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import type { RegisteredUser, TestHomeserver } from '../helpers/homeserver.ts';
-import { signInToBridge, startHomeserverWithBridge, testPolicy, type TestBridge } from '../helpers/bridge.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import type { RegisteredUser } from '../helpers/homeserver.ts';
+import { signInToBridge } from '../helpers/bridge.ts';
+import { axeViolations } from '../helpers/browser.ts';
 import { collectMessages, newClient, sdk, waitFor, type Client } from '../helpers/client.ts';
+import { openSection, putSupporter, SHOTS, startWebStack, type WebStack } from '../helpers/web-stack.ts';
 import { ESCALATION_SUGGESTION_EVENT_TYPE } from '../../protocol/src/event-types.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const enc = encodeURIComponent;
-const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const TRAINING = [{ module: 'safeguarding', version: 1, completed: day(-30) }, { module: 'listening-basics', version: 2, completed: day(-30) }];
 
-let hs: TestHomeserver;
-let bridge: TestBridge;
-let web: StaticServer;
-let browser: Browser;
-let context: BrowserContext;
+let stack: WebStack;
 let student: RegisteredUser;
 let supporter: RegisteredUser;
 let studentClient: Client | null = null;
@@ -44,42 +34,22 @@ function collectEvents(client: Client, roomId: string, type: string): Record<str
 
 describe('the supporter desk in the browser', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [{ hs, bridge }, web, browser] = await Promise.all([
-      startHomeserverWithBridge({ policy: (name) => testPolicy(name), admins: (name) => [`@admin:${name}`] }),
-      serveStatic(resolve(ROOT, 'web-client/dist')),
-      launchChromium(),
-    ]);
-    const admin = await hs.registerUser('admin');
-    [student, supporter] = await Promise.all([hs.registerUser('student-desk'), hs.registerUser('supporter-desk')]);
-    const adminToken = (await signInToBridge(bridge, hs, admin)).session_token;
-    const put = await bridge.api('PUT', `/v1/admin/roster/supporters/${enc(supporter.userId)}`, { token: adminToken, body: { topics: ['exam-stress', 'low-mood'], training: TRAINING } });
-    expect(put.status, JSON.stringify(put.body)).toBe(200);
-    context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    stack = await startWebStack();
+    [student, supporter] = await Promise.all([stack.hs.registerUser('student-desk'), stack.hs.registerUser('supporter-desk')]);
+    await putSupporter(stack.bridge, stack.adminToken, supporter.userId, ['exam-stress', 'low-mood']);
   }, 120_000);
 
   afterAll(async () => {
     studentClient?.stopClient();
-    await context?.close().catch(() => {});
-    await browser?.close();
-    await web?.close();
-    await bridge?.stop();
-    bridge?.cleanup();
-    await hs?.stop();
-    hs?.cleanup();
+    await stack?.stop();
   });
 
   it('takes a request from the live queue, chats encrypted, suggests a counsellor, ends with a wrap-up and opens a group', async () => {
-    const page = await context.newPage();
-    await page.goto(`${web.url}/?hs=${enc(hs.baseUrl)}&bridge=${enc(bridge.url)}&lang=en`);
-    await page.getByLabel('Username').fill(supporter.userId.slice(1).split(':')[0]!);
-    await page.getByLabel('Password').fill(supporter.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Conversations' }).waitFor();
-    await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
+    const { hs, bridge } = stack;
+    const page = await stack.signIn(supporter, { viewport: { width: 1000, height: 900 } });
 
     // The desk: availability off, trained topics only (low-mood needs training the supporter lacks).
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Supporter desk' }).click({ timeout: 30_000 });
+    await openSection(page, 'Supporter desk', { timeout: 30_000 });
     await page.getByRole('heading', { name: 'Supporter desk', level: 1 }).waitFor();
     const main = page.getByRole('main');
     await main.getByRole('switch', { name: 'Take requests now' }).waitFor();
@@ -125,7 +95,7 @@ describe('the supporter desk in the browser', () => {
     expect(atStudent.failures).toEqual([]);
 
     // Back at the desk: the caseload holds the session; suggesting a counsellor is confirmed first.
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Supporter desk' }).click();
+    await openSection(page, 'Supporter desk');
     const caseload = main.getByRole('group', { name: 'Exam stress' });
     await caseload.getByRole('button', { name: 'Suggest a counsellor' }).click({ timeout: 30_000 });
     const dialog = page.getByRole('dialog', { name: 'Suggest a counsellor' });

@@ -2,35 +2,23 @@
 // encrypted room chat both ways through the UI, a reload keeps the session and history, the crisis
 // button works with the network cut, sign-out wipes the device, and axe-core finds no violations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { api, startHomeserver, type RegisteredUser, type TestHomeserver } from '../helpers/homeserver.ts';
-import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
-import { axeViolations, launchChromium, openClient as openBrowserClient } from '../helpers/browser.ts';
-
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
+import { axeViolations, openClient as openBrowserClient } from '../helpers/browser.ts';
+import { SHOTS, signInInBrowser, startWebClientHost, type WebClientHost } from '../helpers/web-stack.ts';
 const ROOM_NAME = 'Support chat';
 
 let hs: TestHomeserver;
-let web: StaticServer;
-let browser: Browser;
+let host: WebClientHost;
 let student: RegisteredUser;
 let supporter: RegisteredUser;
 let roomId: string;
-const contexts: BrowserContext[] = [];
 
-const openClient = (): Promise<{ context: BrowserContext; page: Page }> => openBrowserClient(browser, web.url, hs.baseUrl, contexts);
+const openClient = (): Promise<{ context: BrowserContext; page: Page }> => openBrowserClient(host.browser, host.web.url, hs.baseUrl, host.contexts);
 
-async function signIn(page: Page, user: RegisteredUser): Promise<void> {
-  await page.getByLabel('Username').fill(user.userId.slice(1).split(':')[0]!);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Conversations' }).waitFor();
-  // First sign-in sets up key backup and shows the recovery key once (tests/e2e/key-backup.test.ts covers it).
-  await page.getByRole('button', { name: "I've saved it" }).click({ timeout: 60_000 });
-}
+/** A fresh context signed in as `user`; the first sign-in's recovery key (tests/e2e/key-backup.test.ts covers it) is dismissed. */
+const signIn = (user: RegisteredUser): Promise<Page> => signInInBrowser(host.browser, host.web.url, { hs }, user, { contexts: host.contexts });
 
 async function openRoom(page: Page): Promise<void> {
   await page.getByRole('button', { name: new RegExp(ROOM_NAME) }).click();
@@ -46,8 +34,7 @@ const messageItem = (page: Page, text: string) => page.locator('peerline-message
 
 describe('web client in the browser', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    [hs, web, browser] = await Promise.all([startHomeserver(), serveStatic(resolve(ROOT, 'web-client/dist')), launchChromium()]);
+    [hs, host] = await Promise.all([startHomeserver(), startWebClientHost()]);
     student = await hs.registerUser('student1');
     supporter = await hs.registerUser('supporter1');
     const created = await api<{ room_id: string }>(hs, 'POST', '/_matrix/client/v3/createRoom', {
@@ -61,9 +48,7 @@ describe('web client in the browser', () => {
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await web?.close();
+    await host?.close();
     await hs?.stop();
     hs?.cleanup();
   });
@@ -85,9 +70,9 @@ describe('web client in the browser', () => {
   });
 
   it('lets a student and a supporter chat both ways in an encrypted room, each reading the other decrypted', async () => {
-    const a = await openClient();
-    const b = await openClient();
-    await Promise.all([signIn(a.page, student), signIn(b.page, supporter)]);
+    const [studentPage, supporterPage] = await Promise.all([signIn(student), signIn(supporter)]);
+    const a = { page: studentPage, context: studentPage.context() };
+    const b = { page: supporterPage };
     await Promise.all([openRoom(a.page), openRoom(b.page)]);
     await expect(a.page.getByText('End-to-end encrypted').first().isVisible()).resolves.toBe(true);
 
@@ -138,7 +123,7 @@ describe('web client in the browser', () => {
 
   it('shows the interface in German when asked', async () => {
     const { page } = await openClient();
-    await page.goto(`${web.url}/?hs=${encodeURIComponent(hs.baseUrl)}&lang=de`);
+    await page.goto(`${host.web.url}/?hs=${encodeURIComponent(hs.baseUrl)}&lang=de`);
     await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
     await expect(page.getByRole('button', { name: 'Sofort Hilfe' }).isVisible()).resolves.toBe(true);
     await expect(page.evaluate('document.documentElement.lang')).resolves.toBe('de');

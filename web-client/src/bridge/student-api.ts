@@ -2,35 +2,10 @@
 // their peer sessions (end one, answer a check-in), support groups (list, join) and their consent
 // receipts (list, withdraw). Shapes follow the bridge's schemas (matching/schemas.ts, escalation/schemas.ts).
 import type { BridgeClient, SupportRequestView } from './bridge-client.ts';
+import type { PeerSessionView, SupportGroupView } from './sessions-api.ts';
 
-export type SessionStatus = 'creating' | 'active' | 'ended' | 'failed';
-export type CheckInStatus = 'offered' | 'accepted' | 'declined' | 'started';
-
-export interface CheckInView { proposed_ts: number; status: CheckInStatus; answered_ts: number | null }
-
-export interface PeerSessionView {
-  session_id: string;
-  request_id: string;
-  role: 'student' | 'supporter';
-  status: SessionStatus;
-  topic: string;
-  room_id: string | null;
-  institutions: string[];
-  created_ts: number;
-  ended_ts: number | null;
-  outcome: string | null;
-  check_in: CheckInView | null;
-}
-
-export interface SupportGroupView {
-  group_id: string;
-  topic: string;
-  name: string;
-  audience: 'institution' | 'consortium';
-  room_id: string;
-  created_ts: number;
-  joinable: boolean;
-}
+export type { CheckInStatus, CheckInView, PeerSessionView, SessionStatus, SupportGroupView } from './sessions-api.ts';
+export { listGroups, listSessions } from './sessions-api.ts';
 
 export type EscalationStatus = 'opening' | 'queued' | 'claimed' | 'resolved' | 'withdrawn';
 export type ConsentShare = 'nothing' | 'summary' | 'messages';
@@ -71,11 +46,6 @@ export function openRequest(requests: SupportRequestView[]): SupportRequestView 
   return requests.find((r) => r.status === 'waiting' || r.status === 'offered') ?? null;
 }
 
-/** GET /v1/sessions — the caller's recent peer sessions, newest first. */
-export async function listSessions(b: BridgeClient): Promise<PeerSessionView[]> {
-  return (await b.request<{ sessions: PeerSessionView[] }>('GET', '/v1/sessions')).sessions;
-}
-
 /** POST /v1/sessions/{sessionId}/end */
 export function endSession(b: BridgeClient, sessionId: string): Promise<PeerSessionView> {
   return b.request<PeerSessionView>('POST', `/v1/sessions/${seg(sessionId)}/end`, { body: {} });
@@ -84,11 +54,6 @@ export function endSession(b: BridgeClient, sessionId: string): Promise<PeerSess
 /** POST /v1/sessions/{sessionId}/check-in */
 export function answerCheckIn(b: BridgeClient, sessionId: string, accept: boolean): Promise<PeerSessionView> {
   return b.request<PeerSessionView>('POST', `/v1/sessions/${seg(sessionId)}/check-in`, { body: { accept } });
-}
-
-/** GET /v1/groups — open groups the caller can see. */
-export async function listGroups(b: BridgeClient): Promise<SupportGroupView[]> {
-  return (await b.request<{ groups: SupportGroupView[] }>('GET', '/v1/groups')).groups;
 }
 
 /** POST /v1/groups/{groupId}/join — the bridge's bot invites the caller into the group's room. */

@@ -2,6 +2,7 @@
 // of peer sessions with their wrap-up, the own roster record (topics and training) and support groups.
 // Plain functions over the signed-in BridgeClient; the shapes mirror bridge-service/src/matching/schemas.ts.
 import type { BridgeClient } from './bridge-client.ts';
+import type { PeerSessionView, SupportGroupView } from './sessions-api.ts';
 
 /** GET/PUT /v1/supporters/me/availability (AvailabilityView). */
 export interface AvailabilityView {
@@ -31,22 +32,8 @@ export interface OfferView {
   expires_ts: number;
 }
 
-export type SessionStatus = 'creating' | 'active' | 'ended' | 'failed';
-
-/** A peer session (SessionView). */
-export interface PeerSessionView {
-  session_id: string;
-  request_id: string;
-  role: 'student' | 'supporter';
-  status: SessionStatus;
-  topic: string;
-  room_id: string | null;
-  institutions: string[];
-  created_ts: number;
-  ended_ts: number | null;
-  outcome: string | null;
-  check_in: { proposed_ts: number; status: 'offered' | 'accepted' | 'declined' | 'started'; answered_ts: number | null } | null;
-}
+export type { PeerSessionView, SessionStatus, SupportGroupView as GroupView } from './sessions-api.ts';
+export { listGroups, listSessions } from './sessions-api.ts';
 
 /** The bridge's END_OUTCOMES (bridge-service/src/matching/peer-sessions.ts). */
 export const END_OUTCOMES = ['completed', 'referred', 'other'] as const;
@@ -66,16 +53,6 @@ export interface SupporterRecordView {
   effective_capacity: number;
   qualified_topics: string[];
   missing_training: string[];
-}
-
-export interface GroupView {
-  group_id: string;
-  topic: string;
-  name: string;
-  audience: 'institution' | 'consortium';
-  room_id: string;
-  created_ts: number;
-  joinable: boolean;
 }
 
 /** The longest the bridge holds GET /v1/offers open (OffersQuerySchema). */
@@ -108,11 +85,6 @@ export async function declineOffer(b: BridgeClient, offerId: string, reason?: De
   await b.request<Record<string, never>>('POST', `/v1/offers/${encodeURIComponent(offerId)}/decline`, { body: reason ? { reason } : {} });
 }
 
-/** GET /v1/sessions — the caller's recent sessions, newest first. */
-export async function listSessions(b: BridgeClient): Promise<PeerSessionView[]> {
-  return (await b.request<{ sessions: PeerSessionView[] }>('GET', '/v1/sessions')).sessions;
-}
-
 /** GET /v1/sessions/{sessionId} */
 export function getSession(b: BridgeClient, sessionId: string): Promise<PeerSessionView> {
   return b.request<PeerSessionView>('GET', `/v1/sessions/${encodeURIComponent(sessionId)}`);
@@ -130,12 +102,7 @@ export async function ownSupporterRecord(b: BridgeClient): Promise<SupporterReco
   return (await b.request<{ supporter: SupporterRecordView | null }>('GET', '/v1/roster/self')).supporter;
 }
 
-/** GET /v1/groups */
-export async function listGroups(b: BridgeClient): Promise<GroupView[]> {
-  return (await b.request<{ groups: GroupView[] }>('GET', '/v1/groups')).groups;
-}
-
 /** POST /v1/groups */
-export function openGroup(b: BridgeClient, input: { topic: string; name: string; audience?: 'institution' | 'consortium' }): Promise<GroupView> {
-  return b.request<GroupView>('POST', '/v1/groups', { body: input });
+export function openGroup(b: BridgeClient, input: { topic: string; name: string; audience?: 'institution' | 'consortium' }): Promise<SupportGroupView> {
+  return b.request<SupportGroupView>('POST', '/v1/groups', { body: input });
 }

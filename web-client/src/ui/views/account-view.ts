@@ -1,11 +1,11 @@
 // The account desk: for students, their consent receipts (what each let a counsellor see, when, what
 // became of it; withdraw while nobody has joined); for everyone, erasing the account — deactivation
 // with erase at the homeserver, after which the device is signed out and wiped.
-import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
-import { msg, updateWhenLocaleChanges } from '@lit/localize';
+import { html, css, nothing, type PropertyValues } from 'lit';
+import { msg } from '@lit/localize';
+import { DeskView } from './desk-view.ts';
 import type { BridgeClient } from '../../bridge/bridge-client.ts';
 import { BridgeError } from '../../bridge/bridge-client.ts';
-import type { AppStore } from '../../state/app-store.ts';
 import { listReceipts, withdrawConsent, type ConsentReceiptView } from '../../bridge/student-api.ts';
 import { AccountError, eraseAccount } from '../../matrix/account.ts';
 import type { WithdrawConsentEvent } from '../components/consent-receipts/consent-receipts.component.ts';
@@ -15,9 +15,8 @@ import '../components/notification-settings/notification-settings.component.ts';
 
 type ReceiptsProblem = 'load' | 'withdraw' | null;
 
-export class AccountView extends LitElement {
+export class AccountView extends DeskView {
   static override properties = {
-    bridge: { attribute: false }, store: { attribute: false }, roles: { attribute: false }, locale: {},
     receipts: { state: true }, busy: { state: true }, problem: { state: true }, status: { state: true },
   };
   static override styles = css`
@@ -31,10 +30,6 @@ export class AccountView extends LitElement {
     .problem:empty, .status:empty { display: none; }
     .status { font-weight: 700; }
   `;
-  declare bridge: BridgeClient | null;
-  declare store: AppStore | null;
-  declare roles: string[];
-  declare locale: string;
   declare receipts: ConsentReceiptView[] | null;
   declare busy: string | null;
   declare problem: ReceiptsProblem;
@@ -44,18 +39,11 @@ export class AccountView extends LitElement {
 
   constructor() {
     super();
-    this.bridge = null;
-    this.store = null;
-    this.roles = [];
-    this.locale = 'en';
     this.receipts = null;
     this.busy = null;
     this.problem = null;
     this.status = '';
-    updateWhenLocaleChanges(this);
   }
-
-  focusHeading(): void { this.renderRoot.querySelector('h1')?.focus(); }
 
   private get isStudent(): boolean { return this.roles.includes('student'); }
 

@@ -2,10 +2,10 @@
 // with the validation errors of a rejected file), the roster, aggregate figures as charts, and the
 // audit log with its chain status. Talks to the bridge through bridge/admin-api.ts; the admin sees
 // metadata and aggregates only, never content.
-import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
-import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
+import { html, css, nothing, type PropertyValues } from 'lit';
+import { msg, str } from '@lit/localize';
+import { DeskView } from './desk-view.ts';
 import { BridgeError, type BridgeClient } from '../../bridge/bridge-client.ts';
-import type { AppStore } from '../../state/app-store.ts';
 import * as api from '../../bridge/admin-api.ts';
 import '../components/admin-tabs/admin-tabs.component.ts';
 import '../components/admin-policy/admin-policy.component.ts';
@@ -20,9 +20,8 @@ import type { AuditPageEvent } from '../components/admin-audit/admin-audit.compo
 type Tab = 'policy' | 'roster' | 'figures' | 'audit';
 const AUDIT_PAGE = 25;
 
-export class AdminView extends LitElement {
+export class AdminView extends DeskView {
   static override properties = {
-    bridge: { attribute: false }, store: { attribute: false }, roles: { attribute: false }, locale: {},
     tab: { state: true }, loadProblem: { state: true }, policy: { state: true }, policyStatus: { state: true }, reloadResult: { state: true },
     reloadBusy: { state: true }, reloadFailure: { state: true }, supporters: { state: true }, counsellors: { state: true }, admins: { state: true },
     rosterError: { state: true }, rosterBusy: { state: true }, rosterStatus: { state: true }, figures: { state: true }, figuresProblem: { state: true },
@@ -41,10 +40,6 @@ export class AdminView extends LitElement {
     button { font: inherit; cursor: pointer; min-height: 2.75rem; border-radius: var(--pl-radius); padding: var(--pl-space-1) var(--pl-space-3); color: var(--pl-text); background: var(--pl-surface); border: 2px solid var(--pl-border-strong); }
     button:focus-visible { outline: 3px solid var(--pl-focus); outline-offset: 2px; }
   `;
-  declare bridge: BridgeClient | null;
-  declare store: AppStore | null;
-  declare roles: string[];
-  declare locale: string;
   declare tab: Tab;
   declare loadProblem: string | null;
   declare policy: api.InstitutionPolicy | null;
@@ -70,10 +65,6 @@ export class AdminView extends LitElement {
 
   constructor() {
     super();
-    this.bridge = null;
-    this.store = null;
-    this.roles = [];
-    this.locale = 'en';
     this.tab = 'policy';
     this.loadProblem = null;
     this.policy = null;
@@ -94,10 +85,7 @@ export class AdminView extends LitElement {
     this.auditBefore = [undefined];
     this.auditBusy = false;
     this.auditProblem = null;
-    updateWhenLocaleChanges(this);
   }
-
-  focusHeading(): void { this.renderRoot.querySelector('h1')?.focus(); }
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('bridge') && this.bridge && this.bridge !== this.loadedFor) {

@@ -3,14 +3,14 @@
 // counsellor claims one (the bot invites them; the shell joins and opens the room), hands it over to
 // a colleague, or resolves it with an outcome. The queue refreshes while the desk is open and
 // changes are announced in a live region.
-import { LitElement, html, css, nothing } from 'lit';
-import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
-import { BridgeError, type BridgeClient, type BridgeTopic } from '../../bridge/bridge-client.ts';
+import { html, css, nothing } from 'lit';
+import { msg, str } from '@lit/localize';
+import { DeskView } from './desk-view.ts';
+import { BridgeError, type BridgeTopic } from '../../bridge/bridge-client.ts';
 import {
   claimEscalation, counsellorColleagues, escalationQueue, handOverEscalation, resolveEscalation,
   type Colleague, type QueueItem,
 } from '../../bridge/counsellor-api.ts';
-import type { AppStore } from '../../state/app-store.ts';
 import { counsellorBaseStyles } from '../components/counsellor-shared/counsellor.styles.ts';
 import { isOverdue, queueChanges, sortQueue } from '../components/counsellor-shared/escalation-facts.ts';
 import {
@@ -23,9 +23,8 @@ const REFRESH_MS = 15_000;
 
 type Problem = 'network' | 'server' | 'claimed' | 'closed' | 'forbidden' | 'not-ready' | 'colleague' | null;
 
-export class CounsellorView extends LitElement {
+export class CounsellorView extends DeskView {
   static override properties = {
-    bridge: { attribute: false }, store: { attribute: false }, roles: { attribute: false }, locale: {},
     items: { state: true }, busyId: { state: true }, problem: { state: true },
     status: { state: true }, colleagues: { state: true }, topics: { state: true },
   };
@@ -38,10 +37,6 @@ export class CounsellorView extends LitElement {
     ol { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--pl-space-3); }
     .summary { font-weight: 700; }
   `];
-  declare bridge: BridgeClient | null;
-  declare store: AppStore | null;
-  declare roles: string[];
-  declare locale: string;
   /** null until the first answer. */
   declare items: QueueItem[] | null;
   declare busyId: string | null;
@@ -58,17 +53,12 @@ export class CounsellorView extends LitElement {
 
   constructor() {
     super();
-    this.bridge = null;
-    this.store = null;
-    this.roles = [];
-    this.locale = 'en';
     this.items = null;
     this.busyId = null;
     this.problem = null;
     this.status = '';
     this.colleagues = null;
     this.topics = [];
-    updateWhenLocaleChanges(this);
   }
 
   override connectedCallback(): void {
@@ -89,8 +79,6 @@ export class CounsellorView extends LitElement {
     // The shell hands the bridge over once it is signed in.
     if (changed.has('bridge') && this.bridge && this.isConnected && this.items === null) void this.start();
   }
-
-  focusHeading(): void { this.renderRoot.querySelector('h1')?.focus(); }
 
   private get me(): string {
     return this.store?.matrixSession()?.userId ?? '';

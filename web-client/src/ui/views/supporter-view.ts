@@ -1,15 +1,15 @@
 // The supporter desk: availability and topics (with the training behind them), the live queue of
 // requests offered to this supporter (long-polled while the desk is open), the caseload of active
 // sessions — open, suggest a counsellor, end with a wrap-up — and the support groups they run.
-import { LitElement, html, css, nothing } from 'lit';
-import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
+import { html, css, nothing } from 'lit';
+import { msg, str } from '@lit/localize';
+import { DeskView } from './desk-view.ts';
 import { BridgeError, type BridgeClient, type BridgeTopic } from '../../bridge/bridge-client.ts';
 import {
   acceptOffer, declineOffer, endSession, getSession, getAvailability, listGroups, listOffers, listSessions, openGroup, ownSupporterRecord, putAvailability,
   type AvailabilityView, type GroupView, type OfferView, type PeerSessionView, type SupporterRecordView,
 } from '../../bridge/supporter-api.ts';
 import { ESCALATION_SUGGESTION_EVENT_TYPE } from '../../../../protocol/src/event-type-names.ts';
-import type { AppStore } from '../../state/app-store.ts';
 import type { AvailabilityChange } from '../components/supporter-availability/supporter-availability.component.ts';
 import type { EndSessionDetail, SuggestEscalationDetail } from '../components/supporter-caseload/supporter-caseload.component.ts';
 import type { OpenGroupDetail, SupporterGroups } from '../components/supporter-groups/supporter-groups.component.ts';
@@ -25,9 +25,11 @@ const LONG_POLL_MS = 25_000;
 const PENDING_POLL_MS = 3_000;
 const RETRY_MS = 3_000;
 
-export class SupporterView extends LitElement {
+/** The bridge no longer has the offer (taken, expired or withdrawn). */
+const offerGone = (err: unknown): boolean => err instanceof BridgeError && (err.status === 409 || err.status === 404);
+
+export class SupporterView extends DeskView {
   static override properties = {
-    bridge: { attribute: false }, store: { attribute: false }, roles: { attribute: false }, locale: {},
     topics: { state: true }, availability: { state: true }, record: { state: true }, offers: { state: true }, sessions: { state: true },
     groups: { state: true }, busy: { state: true }, busyOfferId: { state: true }, busySessionId: { state: true },
     announcement: { state: true }, problem: { state: true }, offline: { state: true },
@@ -42,10 +44,6 @@ export class SupporterView extends LitElement {
     .muted { color: var(--pl-text-muted); }
     @media (min-width: 60rem) { .desk { grid-template-columns: 1fr 1fr; } .wide { grid-column: 1 / -1; } }
   `;
-  declare bridge: BridgeClient | null;
-  declare store: AppStore | null;
-  declare roles: string[];
-  declare locale: string;
   declare topics: BridgeTopic[];
   declare availability: AvailabilityView | null;
   declare record: SupporterRecordView | null;
@@ -66,10 +64,6 @@ export class SupporterView extends LitElement {
 
   constructor() {
     super();
-    this.bridge = null;
-    this.store = null;
-    this.roles = [];
-    this.locale = 'en';
     this.topics = [];
     this.availability = null;
     this.record = null;
@@ -82,10 +76,7 @@ export class SupporterView extends LitElement {
     this.announcement = '';
     this.problem = '';
     this.offline = false;
-    updateWhenLocaleChanges(this);
   }
-
-  focusHeading(): void { this.renderRoot.querySelector('h1')?.focus(); }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -199,12 +190,20 @@ export class SupporterView extends LitElement {
     }
   }
 
-  private async onAccept(e: CustomEvent<{ offerId: string }>): Promise<void> {
+  /** The start of answering an offer: the bridge and the offer, marked busy, the problem line cleared; null without a bridge. */
+  private beginOfferAnswer(e: CustomEvent<{ offerId: string }>): { b: BridgeClient; offerId: string } | null {
     const b = this.bridge;
-    if (!b) return;
+    if (!b) return null;
     const { offerId } = e.detail;
     this.busyOfferId = offerId;
     this.problem = '';
+    return { b, offerId };
+  }
+
+  private async onAccept(e: CustomEvent<{ offerId: string }>): Promise<void> {
+    const started = this.beginOfferAnswer(e);
+    if (!started) return;
+    const { b, offerId } = started;
     try {
       const session = await acceptOffer(b, offerId);
       this.offers = this.offers.filter((o) => o.offer_id !== offerId);
@@ -217,7 +216,7 @@ export class SupporterView extends LitElement {
         void this.openWhenReady(b, session.session_id);
       }
     } catch (err) {
-      if (err instanceof BridgeError && (err.status === 409 || err.status === 404)) {
+      if (offerGone(err)) {
         this.offers = this.offers.filter((o) => o.offer_id !== offerId);
         this.problem = msg('That request is no longer open: it expired or was withdrawn.', { id: 'supporter.problem.offer-gone' });
       } else if (err instanceof BridgeError && err.status === 502) {
@@ -231,16 +230,14 @@ export class SupporterView extends LitElement {
   }
 
   private async onDecline(e: CustomEvent<{ offerId: string }>): Promise<void> {
-    const b = this.bridge;
-    if (!b) return;
-    const { offerId } = e.detail;
-    this.busyOfferId = offerId;
-    this.problem = '';
+    const started = this.beginOfferAnswer(e);
+    if (!started) return;
+    const { b, offerId } = started;
     try {
       await declineOffer(b, offerId);
       this.announcement = msg('Declined. The request goes to someone else.', { id: 'supporter.announce.declined' });
     } catch (err) {
-      if (!(err instanceof BridgeError && (err.status === 409 || err.status === 404))) this.problem = this.errorText(err);
+      if (!offerGone(err)) this.problem = this.errorText(err);
     } finally {
       this.offers = this.offers.filter((o) => o.offer_id !== offerId);
       this.busyOfferId = null;

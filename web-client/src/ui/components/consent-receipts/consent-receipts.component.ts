@@ -3,6 +3,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import type { ConsentReceiptView } from '../../../bridge/student-api.ts';
+import { ConfirmStep } from '../student-shared/confirm-step.ts';
 import { when } from '../student-shared/when.ts';
 import { consentReceiptsStyles } from './consent-receipts.styles.ts';
 
@@ -10,36 +11,23 @@ export interface WithdrawConsentEvent extends CustomEvent<{ receiptId: string }>
 
 export class ConsentReceipts extends LitElement {
   static override properties = {
-    receipts: { attribute: false }, busy: { attribute: false }, confirming: { state: true },
+    receipts: { attribute: false }, busy: { attribute: false },
   };
   static override styles = consentReceiptsStyles;
   declare receipts: ConsentReceiptView[];
   /** The receipt a withdrawal is on its way for. */
   declare busy: string | null;
-  declare confirming: string | null;
+  private readonly confirm = new ConfirmStep(this, 'data-withdraw');
 
   constructor() {
     super();
     this.receipts = [];
     this.busy = null;
-    this.confirming = null;
     updateWhenLocaleChanges(this);
   }
 
-  private async ask(id: string): Promise<void> {
-    this.confirming = id;
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLButtonElement>(`[data-keep="${id}"]`)?.focus();
-  }
-
-  private async keep(id: string): Promise<void> {
-    this.confirming = null;
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLButtonElement>(`[data-withdraw="${id}"]`)?.focus();
-  }
-
   private withdraw(id: string): void {
-    this.confirming = null;
+    this.confirm.close();
     this.dispatchEvent(new CustomEvent('withdraw-consent', { detail: { receiptId: id }, bubbles: true, composed: true }));
   }
 
@@ -73,15 +61,15 @@ export class ConsentReceipts extends LitElement {
       <p>${this.covered(r)}</p>
       <p class="meta">${msg(str`Counsellors of ${r.receipt.receipt.counsellor_institution}`, { id: 'student.receipt.institution' })}</p>
       <p class="state">${this.state(r)}</p>
-      ${r.withdrawable && this.confirming !== id ? html`<div class="actions">
-        <button type="button" data-withdraw=${id} aria-describedby="rc-${id}" ?disabled=${this.busy === id} @click=${() => { void this.ask(id); }}>${msg('Withdraw my consent', { id: 'student.receipt.withdraw' })}</button>
+      ${r.withdrawable && this.confirm.open !== id ? html`<div class="actions">
+        <button type="button" data-withdraw=${id} aria-describedby="rc-${id}" ?disabled=${this.busy === id} @click=${() => { void this.confirm.ask(id); }}>${msg('Withdraw my consent', { id: 'student.receipt.withdraw' })}</button>
       </div>` : nothing}
-      ${this.confirming === id ? html`
+      ${this.confirm.open === id ? html`
         <div class="confirm" role="group" aria-labelledby="wc-${id}">
           <p id="wc-${id}">${msg('Withdraw this consent? No counsellor will be brought in, and nothing more is shared.', { id: 'student.receipt.confirm' })}</p>
           <div class="actions">
             <button type="button" class="danger" @click=${() => this.withdraw(id)}>${msg('Yes, withdraw it', { id: 'student.receipt.confirm-yes' })}</button>
-            <button type="button" data-keep=${id} @click=${() => { void this.keep(id); }}>${msg('No, keep it', { id: 'student.receipt.confirm-no' })}</button>
+            <button type="button" data-keep=${id} @click=${() => { void this.confirm.keep(id); }}>${msg('No, keep it', { id: 'student.receipt.confirm-no' })}</button>
           </div>
         </div>` : nothing}
     </li>`;

@@ -4,6 +4,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import type { PeerSessionView } from '../../../bridge/student-api.ts';
+import { ConfirmStep } from '../student-shared/confirm-step.ts';
 import { when } from '../student-shared/when.ts';
 import { sessionListStyles } from './session-list.styles.ts';
 
@@ -13,7 +14,6 @@ export interface CheckInAnswerEvent extends CustomEvent<{ sessionId: string; acc
 export class SessionList extends LitElement {
   static override properties = {
     sessions: { attribute: false }, topicLabels: { attribute: false }, busy: { attribute: false },
-    confirming: { state: true },
   };
   static override styles = sessionListStyles;
   declare sessions: PeerSessionView[];
@@ -21,14 +21,13 @@ export class SessionList extends LitElement {
   declare topicLabels: Record<string, string>;
   /** The session an answer is on its way for (its buttons are disabled). */
   declare busy: string | null;
-  declare confirming: string | null;
+  private readonly confirm = new ConfirmStep(this, 'data-end');
 
   constructor() {
     super();
     this.sessions = [];
     this.topicLabels = {};
     this.busy = null;
-    this.confirming = null;
     updateWhenLocaleChanges(this);
   }
 
@@ -36,20 +35,8 @@ export class SessionList extends LitElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  private async askToEnd(id: string): Promise<void> {
-    this.confirming = id;
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLButtonElement>(`[data-keep="${id}"]`)?.focus();
-  }
-
-  private async keep(id: string): Promise<void> {
-    this.confirming = null;
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLButtonElement>(`[data-end="${id}"]`)?.focus();
-  }
-
   private end(id: string): void {
-    this.confirming = null;
+    this.confirm.close();
     this.emit('end-session', { sessionId: id });
   }
 
@@ -91,15 +78,15 @@ export class SessionList extends LitElement {
       <div class="actions">
         ${s.room_id && s.status !== 'failed' ? html`<button type="button" @click=${() => this.emit('open-room', { roomId: s.room_id })}
             aria-label=${msg(str`Open conversation: ${topic}`, { id: 'student.session.open-label' })}>${msg('Open conversation', { id: 'student.session.open' })}</button>` : nothing}
-        ${s.status === 'active' && this.confirming !== s.session_id ? html`<button type="button" data-end=${s.session_id} ?disabled=${busy} aria-describedby="topic-${s.session_id}"
-            @click=${() => { void this.askToEnd(s.session_id); }}>${msg('End this session', { id: 'student.session.end' })}</button>` : nothing}
+        ${s.status === 'active' && this.confirm.open !== s.session_id ? html`<button type="button" data-end=${s.session_id} ?disabled=${busy} aria-describedby="topic-${s.session_id}"
+            @click=${() => { void this.confirm.ask(s.session_id); }}>${msg('End this session', { id: 'student.session.end' })}</button>` : nothing}
       </div>
-      ${this.confirming === s.session_id ? html`
+      ${this.confirm.open === s.session_id ? html`
         <div class="confirm" role="group" aria-labelledby="confirm-${s.session_id}">
           <p id="confirm-${s.session_id}">${msg('End this session? Your supporter leaves the conversation and nobody can write in it any more. You can still read it, and ask for support again at any time.', { id: 'student.session.confirm' })}</p>
           <div class="actions">
             <button type="button" class="danger" @click=${() => this.end(s.session_id)}>${msg('Yes, end it', { id: 'student.session.confirm-yes' })}</button>
-            <button type="button" data-keep=${s.session_id} @click=${() => { void this.keep(s.session_id); }}>${msg('No, keep it open', { id: 'student.session.confirm-no' })}</button>
+            <button type="button" data-keep=${s.session_id} @click=${() => { void this.confirm.keep(s.session_id); }}>${msg('No, keep it open', { id: 'student.session.confirm-no' })}</button>
           </div>
         </div>` : nothing}
       ${this.checkIn(s)}
