@@ -227,7 +227,9 @@ describe('escalation controller: consent', () => {
     const receiptId = esc!.receipt.receipt.receipt_id;
     expect(controller.phase).toEqual({ kind: 'waiting', roomId: ESC, share: 'summary', receiptId, withdrawal: 'none' });
 
-    // In the room, but no counsellor yet: nothing is posted.
+    // In the room with the bot that made it (as a reloaded timeline shows), but no counsellor yet: nothing is posted.
+    store.emit(ESC, { type: 'm.room.create', sender: '@peerline-bot:a.example', mine: false, content: {} });
+    store.emit(ESC, { type: 'm.room.member', sender: '@peerline-bot:a.example', mine: false, content: { membership: 'join' } });
     store.emit(ESC, { type: 'm.room.member', content: { membership: 'join' } });
     await tick();
     expect(store.sentEvents).toEqual([]);

@@ -133,6 +133,8 @@ export class EscalationController extends EventTarget {
   private readonly escalationRooms = new Set<string>();
   /** m.room.member joins seen in each room's timeline: by us, by someone else. */
   private readonly joins = new Map<string, { me: boolean; others: boolean }>();
+  /** Who created each room (the bridge's bot, in escalation rooms). */
+  private readonly creators = new Map<string, string>();
   private readonly pendings = new Map<string, PendingShare>();
   /** Shared items seen in our own timeline ("receiptId#index"): they need no second post. */
   private readonly seenShared = new Set<string>();
@@ -198,6 +200,7 @@ export class EscalationController extends EventTarget {
   // ---- triggers --------------------------------------------------------------------------------
 
   private async roomEvent({ roomId, event }: RoomEventDetail): Promise<void> {
+    if (event.type === 'm.room.create') { this.creators.set(roomId, event.sender); return; }
     if (event.type === 'm.room.member') { this.noteMembership(roomId, event); return; }
     if (event.mine && event.type === 'm.room.message') this.noteShared(event);
     if (!event.live) return;
@@ -414,6 +417,9 @@ export class EscalationController extends EventTarget {
 
   private noteMembership(roomId: string, event: RoomEventView): void {
     if (event.content['membership'] !== 'join') return;
+    // The bridge's bot made the room and joined it first: its join is no counsellor's. (m.room.create
+    // comes before every other event, so a timeline that holds the bot's join holds it too.)
+    if (event.sender === this.creators.get(roomId)) return;
     const j = this.joins.get(roomId) ?? { me: false, others: false };
     if (event.sender === this.me()) j.me = true;
     else j.others = true;
