@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['protocol/src/**/*.test.ts', 'server-kit/src/**/*.test.ts', 'homeserver/src/**/*.test.ts', 'bridge-service/src/**/*.test.ts', 'web-client/src/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: ['protocol/src/**/*.test.ts', 'server-kit/src/**/*.test.ts', 'homeserver/src/**/*.test.ts', 'bridge-service/src/**/*.test.ts', 'web-client/src/**/*.test.ts', 'synapse-config/src/**/*.test.ts', 'tests/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     globalSetup: ['tests/helpers/global-setup.ts'],
     pool: 'forks',
