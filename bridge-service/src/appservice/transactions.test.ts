@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import { memoryLogger } from '../logger.ts';
 import { Metrics } from '../services/metrics.ts';
-import { openSqliteStore } from '../store/sqlite/index.ts';
+import { storeBackends, type CoreStore, type StoreBackend } from '../store/test-fixture.ts';
 import { AppserviceHandlers } from './handlers.ts';
 import { TransactionFailed, TransactionProcessor } from './transactions.ts';
 
-function setup(maxAttempts = 3): { processor: TransactionProcessor; handlers: AppserviceHandlers; seen: string[]; store: ReturnType<typeof openSqliteStore> } {
-  const store = openSqliteStore(':memory:', { durable: false });
+async function setup(backend: StoreBackend, maxAttempts = 3): Promise<{ processor: TransactionProcessor; handlers: AppserviceHandlers; seen: string[]; store: CoreStore }> {
+  const { store } = await backend.open();
   const handlers = new AppserviceHandlers();
   const seen: string[] = [];
   handlers.onRoomEvent('recorder', '*', (ev) => { seen.push(ev.event_id); });
@@ -20,9 +20,9 @@ function setup(maxAttempts = 3): { processor: TransactionProcessor; handlers: Ap
 const ev = (id: string, room: string, type = 'm.room.message'): Record<string, unknown> =>
   ({ event_id: id, room_id: room, type, sender: '@u:a.example', content: {}, origin_server_ts: 1 });
 
-describe('appservice transactions', () => {
+describe.each(storeBackends())('appservice transactions ($name)', (backend) => {
   it('acknowledges a replayed transaction without running handlers again', async () => {
-    const { processor, seen, store } = setup();
+    const { processor, seen, store } = await setup(backend);
     expect(await processor.process('1', { events: [ev('$a', '!r')] })).toBe('processed');
     expect(await processor.process('1', { events: [ev('$a', '!r')] })).toBe('replayed');
     expect(seen).toEqual(['$a']);
@@ -30,14 +30,14 @@ describe('appservice transactions', () => {
   });
 
   it('does not handle an event twice when another transaction carries it again', async () => {
-    const { processor, seen } = setup();
+    const { processor, seen } = await setup(backend);
     await processor.process('1', { events: [ev('$a', '!r')] });
     await processor.process('2', { events: [ev('$a', '!r'), ev('$b', '!r')] });
     expect(seen).toEqual(['$a', '$b']);
   });
 
   it('runs to-device messages and ephemeral data before room events', async () => {
-    const { processor, seen } = setup();
+    const { processor, seen } = await setup(backend);
     await processor.process('1', {
       events: [ev('$a', '!r')],
       ephemeral: [{ type: 'm.typing', room_id: '!r', content: {} }],
@@ -47,12 +47,16 @@ describe('appservice transactions', () => {
   });
 
   it('keeps the order of events within a room while rooms proceed independently', async () => {
-    const { processor, handlers } = setup();
+    const { processor, handlers } = await setup(backend);
     const order: string[] = [];
+    let roomTwoDone!: () => void;
+    const roomTwo = new Promise<void>((r) => { roomTwoDone = r; });
     handlers.onRoomEvent('slow', '*', async (e) => {
-      // The first event of room 1 is slow; room 2 must not wait for it, room 1's second event must.
-      if (e.event_id === '$1a') await new Promise((r) => setTimeout(r, 30));
+      // The first event of room 1 is slow — it waits for room 2 to finish (however long the store
+      // takes), bounded in case room 2 waits for it; room 1's second event must wait for it.
+      if (e.event_id === '$1a') await Promise.race([roomTwo, new Promise((r) => setTimeout(r, 5_000))]);
       order.push(e.event_id);
+      if (e.event_id === '$2b') roomTwoDone();
     });
     await processor.process('1', { events: [ev('$1a', '!one'), ev('$2a', '!two'), ev('$1b', '!one'), ev('$2b', '!two')] });
     expect(order.indexOf('$1a')).toBeLessThan(order.indexOf('$1b'));
@@ -60,7 +64,7 @@ describe('appservice transactions', () => {
   });
 
   it('fails the transaction when a handler fails, holds back the room, and resumes on the retry', async () => {
-    const { processor, handlers, seen } = setup();
+    const { processor, handlers, seen } = await setup(backend);
     let failOnce = true;
     handlers.onRoomEvent('flaky', 'm.room.member', () => {
       if (failOnce) {
@@ -77,7 +81,7 @@ describe('appservice transactions', () => {
   });
 
   it('dead-letters an event that keeps failing so the queue moves on', async () => {
-    const { processor, handlers, store } = setup(2);
+    const { processor, handlers, store } = await setup(backend, 2);
     handlers.onRoomEvent('broken', 'm.bad', () => { throw new Error('always'); });
     const body = { events: [ev('$bad', '!r', 'm.bad'), ev('$ok', '!r')] };
     await expect(processor.process('9', body)).rejects.toBeInstanceOf(TransactionFailed);
@@ -86,7 +90,7 @@ describe('appservice transactions', () => {
   });
 
   it('shares one run between concurrent deliveries of the same transaction', async () => {
-    const { processor, seen } = setup();
+    const { processor, seen } = await setup(backend);
     const body = { events: [ev('$a', '!r')] };
     const [a, b] = await Promise.all([processor.process('3', body), processor.process('3', body)]);
     expect([a, b]).toEqual(['processed', 'processed']);
@@ -94,7 +98,7 @@ describe('appservice transactions', () => {
   });
 
   it('skips malformed events instead of blocking the queue', async () => {
-    const { processor, seen } = setup();
+    const { processor, seen } = await setup(backend);
     expect(await processor.process('4', { events: [{ type: 'm.room.message' }, ev('$ok', '!r')] })).toBe('processed');
     expect(seen).toEqual(['$ok']);
   });
