@@ -51,6 +51,9 @@ export const DeploymentSchema = Type.Object({
     }, { additionalProperties: false }))),
     allow_password_login: Type.Optional(Type.Boolean({ description: 'keep password sign-in beside SSO (default false)' })),
   }, { additionalProperties: false })),
+  federation: Type.Optional(Type.Object({
+    ca_files: Type.Optional(Type.Array(AbsPath, { minItems: 1, description: 'PEM files of the certificate authorities that signed the partners\' federation certificates (a private federation behind internal TLS); replaces the system list' })),
+  }, { additionalProperties: false })),
   media: Type.Optional(Type.Object({
     max_upload_size: Type.Optional(Type.String({ pattern: '^\\d+[KMG]?$', description: 'a size such as 20M' })),
   }, { additionalProperties: false })),
@@ -80,6 +83,8 @@ export interface Deployment {
   registration: 'token' | 'oidc';
   oidc: DeploymentFile['oidc'] | null;
   max_upload_size: string;
+  /** Certificate authorities trusted for federation instead of the system's (null: the system's). */
+  federation_ca_files: string[] | null;
   secrets_env: Record<SecretName, string>;
 }
 
@@ -136,6 +141,7 @@ export function resolveDeployment(doc: unknown, serverName: string): { ok: true;
       registration,
       oidc: d.oidc ?? null,
       max_upload_size: d.media?.max_upload_size ?? '20M',
+      federation_ca_files: d.federation?.ca_files ?? null,
       secrets_env: { ...DEFAULT_SECRETS_ENV, ...(d.secrets_env ?? {}) },
     },
   };

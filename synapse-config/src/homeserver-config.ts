@@ -113,6 +113,8 @@ export function homeserverConfig(p: InstitutionPolicy, d: Deployment): Record<st
     encryption_enabled_by_default_for_room_type: 'all',
     // Synapse compares the whole server name (port included) with these entries.
     federation_domain_whitelist: [...new Set(trustedServerNames(p))],
+    // Partners behind internal TLS (e.g. Caddy's `tls internal` in docker-compose.yml): their CA, in place of the system list.
+    ...(d.federation_ca_files ? { federation_custom_ca_list: d.federation_ca_files } : {}),
     app_service_config_files: [secretPath(d, SECRET_FILES.appservice_registration)],
     retention: retention(p),
 

@@ -69,6 +69,8 @@ export const HOMESERVER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   registration_shared_secret_path: t('string', 'null'),
 
   encryption_enabled_by_default_for_room_type: oneOf(['string'], ['all', 'invite', 'off']),
+  federation_custom_ca_list: t('array'),
+  'federation_custom_ca_list[]': t('string'),
   federation_domain_whitelist: t('array'),
   'federation_domain_whitelist[]': t('string'),
   app_service_config_files: t('array'),

@@ -248,6 +248,16 @@ describe('docker-compose.yml agrees with the generated configurations', () => {
         expect(mounts(init).find((m) => m.target === '/out/synapse')?.source).toBe(`synapse-${x}-secrets`);
       });
 
+      it("federation and the bridge trust Caddy's local CA (tls internal), from the proxy's own data volume", () => {
+        const proxyData = mounts(services['proxy']!).find((m) => m.target === '/data')!.source;
+        const caFiles = homeserver().federation_custom_ca_list as string[];
+        expect(caFiles).toHaveLength(1);
+        // Caddy keeps its local CA at /data/caddy/pki/authorities/local/root.crt of its data volume.
+        const inVolume = (name: string, path: string): boolean => mounts(services[name]!).some((m) => m.source === proxyData && m.readOnly && path === `${m.target}/caddy/pki/authorities/local/root.crt`);
+        expect(inVolume(`synapse-${x}`, caFiles[0]!)).toBe(true);
+        expect(inVolume(`bridge-${x}`, String(services[`bridge-${x}`]!.environment!.NODE_EXTRA_CA_CERTS))).toBe(true);
+      });
+
       it('Synapse: server name, database, listener, appservice', () => {
         const hs = homeserver();
         expect(hs.server_name).toBe(policy.institution.server_name);
