@@ -1,17 +1,22 @@
 // Opens the PostgreSQL implementation of the bridge store, shared by several bridge replicas, and
-// migrates it on open. Implemented so far: roster, sessions, audit, appservice transactions — the
-// domain stores (matching, escalation, figures, moderation) still run on SQLite only, so the bridge
-// does not offer PostgreSQL in its configuration yet.
+// migrates it on open. Implemented: roster, sessions, audit, appservice transactions, moderation,
+// figures, matching, escalation — the bridge's configuration does not offer PostgreSQL yet.
 import type { Store } from '../store.ts';
 import { PgDatabase, type PgMigration } from './database.ts';
 import { PgAuditStore, pgAuditMigrations } from './audit-store.ts';
 import { PgRosterStore, pgRosterMigrations } from './roster-store.ts';
 import { PgSessionStore, pgSessionMigrations } from './session-store.ts';
 import { PgAppserviceStore, pgAppserviceMigrations } from './appservice-store.ts';
+import { PgModerationStore, pgModerationMigrations } from './moderation-store.ts';
+import { PgFiguresStore, pgFiguresMigrations } from './figures-store.ts';
+import { PgEscalationStore, pgEscalationMigrations } from './escalation-store.ts';
+import { PgMatchingStore } from './matching-store.ts';
+import { pgMatchingMigrations } from './matching-schema.ts';
 
-export const pgBridgeMigrations: readonly PgMigration[] = [...pgAuditMigrations, ...pgRosterMigrations, ...pgSessionMigrations, ...pgAppserviceMigrations];
+export const pgBridgeMigrations: readonly PgMigration[] = [...pgAuditMigrations, ...pgRosterMigrations, ...pgSessionMigrations, ...pgAppserviceMigrations,
+  ...pgModerationMigrations, ...pgFiguresMigrations, ...pgEscalationMigrations, ...pgMatchingMigrations];
 
-export type PostgresCoreStore = Pick<Store, 'roster' | 'sessions' | 'audit' | 'appservice' | 'ping' | 'close'> & {
+export type PostgresCoreStore = Pick<Store, 'roster' | 'sessions' | 'audit' | 'appservice' | 'moderation' | 'figures' | 'escalation' | 'matching' | 'ping' | 'close'> & {
   /** For modules adding their own PostgreSQL stores (and tests). */
   readonly db: PgDatabase;
   readonly auditAppender: PgAuditStore;
@@ -34,6 +39,10 @@ export async function openPostgresStore(url: string, opts: { maxConnections?: nu
     roster: new PgRosterStore(db, audit),
     sessions: new PgSessionStore(db),
     appservice: new PgAppserviceStore(db),
+    moderation: new PgModerationStore(db, audit),
+    figures: new PgFiguresStore(db),
+    escalation: new PgEscalationStore(db, audit),
+    matching: new PgMatchingStore(db, audit),
     async ping() {
       if (!db.isOpen) throw new Error('store is closed');
       await db.query('SELECT 1');
