@@ -46,6 +46,13 @@ export async function isolatedSchema(url: string, name: string): Promise<string>
   return u.toString();
 }
 
+/** runuser by absolute path: it lives in /usr/sbin, which a minimal PATH (CI's) does not hold. */
+function runuserPath(): string {
+  const found = ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser', '/bin/runuser'].find((p) => existsSync(p));
+  if (!found) throw new Error('runuser not found: PostgreSQL cannot be started as the postgres user');
+  return found;
+}
+
 export async function startPostgres(): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   const asRoot = process.getuid?.() === 0;
@@ -59,7 +66,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     chownSync(dir, owner.uid, owner.gid);
   }
   const pgRun = (cmd: string, args: string[]): Promise<unknown> =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { cwd: dir }) : run(join(bin, cmd), args, { cwd: dir });
+    asRoot ? run(runuserPath(), ['-u', 'postgres', '--', join(bin, cmd), ...args], { cwd: dir }) : run(join(bin, cmd), args, { cwd: dir });
 
   // Trust on loopback only: a throwaway cluster that listens nowhere else, with no data worth keeping.
   await pgRun('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
