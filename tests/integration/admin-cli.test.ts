@@ -60,7 +60,8 @@ describe('admin CLI', () => {
     expect(created.code, created.stderr).toBe(0);
     expectNoSecrets(created);
     const token = created.stdout.split('\n')[0]!;
-    expect(token).toMatch(/^[A-Za-z0-9._~-]{16}$/);
+    // A letter or digit first, so the token never reads as an option on a command line.
+    expect(token).toMatch(/^[A-Za-z0-9][A-Za-z0-9._~-]{15}$/);
 
     const body = { username: 'newcomer', password: 'pw-newcomer-secret' };
     const challenge = await api<{ session: string }>(hs, 'POST', '/_matrix/client/v3/register', { body });
@@ -79,6 +80,13 @@ describe('admin CLI', () => {
     const again = await cli(['registration-token', 'revoke', token]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('no such registration token');
+
+    // Tokens chosen by an admin may start with '-' (Synapse allows [A-Za-z0-9._~-]): revoke still takes it.
+    const dashed = await api(hs, 'POST', '/_synapse/admin/v1/registration_tokens/new', { token: admin.accessToken, body: { token: '-H7-dash' } });
+    expect(dashed.status).toBe(200);
+    const revokedDashed = await cli(['registration-token', 'revoke', '-H7-dash']);
+    expect(revokedDashed.code, revokedDashed.stderr).toBe(0);
+    expect((await cli(['registration-token', 'list'])).stdout).not.toContain('-H7-dash');
   });
 
   it('imports a roster CSV after a dry run, and applies nothing from a file with errors, naming line and column', async () => {

@@ -103,10 +103,20 @@ function positiveInt(name: string, text: string | undefined): number | null {
 }
 
 /** Runs one command; output goes to `out`, returns the exit code. */
+/**
+ * Registration tokens may start with '-' ([A-Za-z0-9._~-]): the token after `registration-token
+ * revoke` is always the positional, so it is passed behind '--' rather than read as an option.
+ */
+function tokenAsPositional(argv: readonly string[]): string[] {
+  const i = argv.findIndex((a, k) => a === 'revoke' && argv[k - 1] === 'registration-token');
+  if (i < 0 || i + 1 >= argv.length || !argv[i + 1]!.startsWith('-') || argv[i + 1] === '--') return [...argv];
+  return [...argv.slice(0, i + 1), ...argv.slice(i + 2), '--', argv[i + 1]!];
+}
+
 export async function runAdmin(argv: readonly string[], io: { out: (s: string) => void; env: NodeJS.ProcessEnv } = { out: (s) => process.stdout.write(s), env: process.env }): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: tokenAsPositional(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     throw usage((e as Error).message);
   }

@@ -131,7 +131,8 @@ export function register(router: Router, s: HomeserverServices): void {
       const created = await s.db.write(() => {
         let t = token;
         if (t === null) {
-          do t = randomString(length, TOKEN_CHARS); while (s.usersStore.getRegistrationToken(t));
+          // A letter or digit first: a token that starts with '-' reads as an option on command lines.
+          do t = randomString(1, TOKEN_CHARS.slice(0, 62)) + randomString(length - 1, TOKEN_CHARS); while (s.usersStore.getRegistrationToken(t));
         } else if (s.usersStore.getRegistrationToken(t)) {
           return null;
         }
