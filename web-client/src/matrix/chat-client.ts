@@ -125,7 +125,10 @@ export class ChatClient {
     c.on(ClientEvent.Sync, (state, prev) => {
       const wasDown = prev === SyncState.Error || prev === SyncState.Reconnecting;
       if (wasDown && (state === SyncState.Syncing || state === SyncState.Prepared || state === SyncState.Catchup)) this.resendUnsent();
-      if (state === SyncState.Syncing || state === SyncState.Prepared) { void this.ensurePseudonyms(); this.sweepUndecrypted(); }
+      if (state === SyncState.Syncing || state === SyncState.Prepared) void this.ensurePseudonyms();
+      // Stuck decryptions come from a (limited) initial sync or the catch-up after an outage: sweep
+      // then, not on every sync, which would walk every loaded event per incoming message.
+      if (state === SyncState.Prepared || (wasDown && state === SyncState.Syncing)) this.sweepUndecrypted();
       this.events.onChange(null);
     });
     c.on(RoomMemberEvent.Typing, (_event, member) => this.events.onChange(member.roomId));
