@@ -75,6 +75,7 @@ export class PeerlineApp extends LitElement {
   /** Messages that arrived while the app was out of view (for the content-free system notification). */
   private unseen = 0;
   private lastAnnouncement = 0;
+  private readonly onVisibility = (): void => { if (document.visibilityState === 'visible') this.unseen = 0; };
   private lastRoom: string | null = null;
 
   constructor() {
@@ -122,7 +123,7 @@ export class PeerlineApp extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') this.unseen = 0; });
+    document.addEventListener('visibilitychange', this.onVisibility);
     // Back from single sign-on with ?loginToken=: take it out of the address bar and sign in with it.
     const loginToken = takeLoginToken(location, history);
     void (loginToken !== null ? this.store.signInWithLoginToken(loginToken) : this.store.resume());
@@ -130,6 +131,11 @@ export class PeerlineApp extends LitElement {
       this.bridgeUrl = c.bridgeUrl;
       this.resources = await refreshResources(localStorage, c.bridgeUrl, { region: c.region, language: this.locale });
     });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    document.removeEventListener('visibilitychange', this.onVisibility);
   }
 
   private async openDesk(desk: Desk): Promise<void> {
