@@ -46,4 +46,24 @@ describe('bridge config', () => {
   it('refuses bootstrap admins of another server', () => {
     expect(() => parseBridgeConfig({ ...valid, admins: ['@boss:b.example'] }, 'b.yaml')).toThrow(/at \$\.admins: expected users of a\.example/);
   });
+
+  it('keeps SQLite unless a PostgreSQL URL is given, and prefers the environment over the file', () => {
+    expect(parseBridgeConfig(valid, 'b.yaml').database_url).toBeNull();
+    const inFile = { ...valid, database: { url: 'postgres://bridge@db:5432/peerline_bridge' } };
+    expect(parseBridgeConfig(inFile, 'b.yaml').database_url).toBe('postgres://bridge@db:5432/peerline_bridge');
+    const env = { PEERLINE_BRIDGE_DATABASE_URL: 'postgresql://bridge:pw@db2:5432/other' };
+    expect(parseBridgeConfig(inFile, 'b.yaml', env).database_url).toBe('postgresql://bridge:pw@db2:5432/other');
+    expect(parseBridgeConfig(valid, 'b.yaml', { PEERLINE_BRIDGE_DATABASE_URL: '' }).database_url).toBeNull();
+  });
+
+  it('rejects a database URL that is not PostgreSQL without repeating it', () => {
+    expect(() => parseBridgeConfig({ ...valid, database: { url: 'mysql://x@db/y' } }, 'b.yaml')).toThrow(/at \$\.database\.url: expected a PostgreSQL URL/);
+    let message = '';
+    try {
+      parseBridgeConfig(valid, 'b.yaml', { PEERLINE_BRIDGE_DATABASE_URL: 'db.internal:5432 password=hunter2' });
+    } catch (e) {
+      message = (e as ConfigError).message;
+    }
+    expect(message).toBe('PEERLINE_BRIDGE_DATABASE_URL is invalid: expected a URL starting with postgres:// or postgresql://');
+  });
 });

@@ -24,6 +24,12 @@ export const BridgeConfigSchema = Type.Object({
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
   }, { additionalProperties: false }),
   data_dir: Type.String({ minLength: 1 }),
+  database: Type.Optional(Type.Object({
+    url: Type.String({
+      pattern: '^postgres(?:ql)?://\\S+$',
+      'x-expected': "a PostgreSQL URL such as 'postgres://peerline_bridge@db:5432/peerline_bridge' (put the password in PEERLINE_BRIDGE_DATABASE_URL instead)",
+    }),
+  }, { additionalProperties: false, description: 'PostgreSQL for the bridge store (several replicas); without it the bridge keeps SQLite in data_dir' })),
   policy_file: Type.String({ minLength: 1 }),
   appservice: Type.Object({
     id: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', 'x-expected': 'an id of letters, digits, ".", "_" or "-"' }),
@@ -53,6 +59,8 @@ export interface BridgeConfig {
   homeserver_url: string;
   listen: { address: string; port: number };
   data_dir: string;
+  /** PostgreSQL URL of the bridge store (from PEERLINE_BRIDGE_DATABASE_URL or `database.url`); null = SQLite in data_dir. */
+  database_url: string | null;
   policy_file: string;
   appservice: { id: string; url: string; sender_localpart: string };
   admins: string[];
@@ -65,8 +73,15 @@ export interface BridgeConfig {
 
 export class ConfigError extends Error {}
 
-/** Checks a parsed config document; `file` names it in messages and anchors relative paths. */
-export function parseBridgeConfig(doc: unknown, file: string): BridgeConfig {
+/** The environment variable that carries the store's PostgreSQL URL (with its password) outside the config file. */
+export const DATABASE_URL_ENV = 'PEERLINE_BRIDGE_DATABASE_URL';
+const POSTGRES_URL = /^postgres(?:ql)?:\/\/\S+$/;
+
+/**
+ * Checks a parsed config document; `file` names it in messages and anchors relative paths. The
+ * environment's PEERLINE_BRIDGE_DATABASE_URL, when set, takes precedence over `database.url`.
+ */
+export function parseBridgeConfig(doc: unknown, file: string, env: Readonly<Record<string, string | undefined>> = {}): BridgeConfig {
   if (!Value.Check(BridgeConfigSchema, doc)) {
     const problems = describeSchemaErrors(Value.Errors(BridgeConfigSchema, doc));
     throw new ConfigError(`bridge config ${file} is invalid:\n${problems.map((p) => `  at ${p.path}: ${p.message}`).join('\n')}`);
@@ -81,6 +96,11 @@ export function parseBridgeConfig(doc: unknown, file: string): BridgeConfig {
   if (session.max_lifetime_seconds < session.ttl_seconds) {
     throw new ConfigError(`bridge config ${file} is invalid:\n  at $.session.max_lifetime_seconds: expected at least ttl_seconds (${session.ttl_seconds}), found ${session.max_lifetime_seconds}`);
   }
+  const envUrl = env[DATABASE_URL_ENV];
+  if (envUrl !== undefined && envUrl !== '' && !POSTGRES_URL.test(envUrl)) {
+    // The value may hold a password: name the variable, never echo it.
+    throw new ConfigError(`${DATABASE_URL_ENV} is invalid: expected a URL starting with postgres:// or postgresql://`);
+  }
   const adminsElsewhere = (raw.admins ?? []).filter((u) => !u.endsWith(`:${raw.server_name}`));
   if (adminsElsewhere.length > 0) {
     throw new ConfigError(`bridge config ${file} is invalid:\n  at $.admins: expected users of ${raw.server_name}, found ${adminsElsewhere.join(', ')}`);
@@ -91,6 +111,7 @@ export function parseBridgeConfig(doc: unknown, file: string): BridgeConfig {
     homeserver_url: raw.homeserver_url.replace(/\/+$/, ''),
     listen: { address: raw.listen.address ?? '127.0.0.1', port: raw.listen.port },
     data_dir: resolve(base, raw.data_dir),
+    database_url: envUrl || raw.database?.url || null,
     policy_file: resolve(base, raw.policy_file),
     appservice: { id: raw.appservice.id, url: raw.appservice.url.replace(/\/+$/, ''), sender_localpart: raw.appservice.sender_localpart ?? 'peerline-bot' },
     admins: raw.admins ?? [],
@@ -102,7 +123,7 @@ export function parseBridgeConfig(doc: unknown, file: string): BridgeConfig {
   };
 }
 
-export function loadBridgeConfig(file: string): BridgeConfig {
+export function loadBridgeConfig(file: string, env: Readonly<Record<string, string | undefined>> = process.env): BridgeConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -115,5 +136,5 @@ export function loadBridgeConfig(file: string): BridgeConfig {
   } catch (e) {
     throw new ConfigError(`bridge config ${file} is not valid YAML: ${(e as Error).message}`);
   }
-  return parseBridgeConfig(doc, file);
+  return parseBridgeConfig(doc, file, env);
 }

@@ -9,11 +9,13 @@ import { createLogger } from './logger.ts';
 import { PolicyLoadError } from './services/policy.ts';
 import { createBridge } from './bridge.ts';
 import { loadOrCreateAppserviceTokens, registrationYaml } from './appservice/registration.ts';
-import { openDataDirStore } from './store/sqlite/index.ts';
+import { openBridgeStore, storeKind, StoreOpenError } from './store/open.ts';
+import type { Store } from './store/store.ts';
 import { AuditService } from './services/audit.ts';
 import { systemClock } from './core/clock.ts';
 import { policyJsonSchema } from '../../protocol/src/policy.ts';
 import { escalationModule } from './escalation/module.ts';
+import { feedbackModule } from './feedback/module.ts';
 import { figuresModule } from './figures/module.ts';
 import { matchingModule } from './matching/module.ts';
 import { moderationModule } from './moderation/module.ts';
@@ -38,15 +40,17 @@ function config(file: string | undefined): BridgeConfig {
 async function run(cfg: BridgeConfig): Promise<void> {
   const started = performance.now();
   const logger = createLogger(cfg.log_level, { service: 'bridge', server_name: cfg.server_name });
+  const store = await openStore(cfg);
   let bridge;
   try {
-    bridge = createBridge(cfg, { logger, modules: [escalationModule(), figuresModule(), matchingModule(), moderationModule()] });
+    bridge = createBridge(cfg, { logger, store, modules: [escalationModule(), figuresModule(), matchingModule(), moderationModule(), feedbackModule()] });
   } catch (e) {
+    await store.close();
     if (e instanceof PolicyLoadError) fail(e.message);
     throw e;
   }
   const { port } = await bridge.start();
-  process.stdout.write(`peerline bridge ready: server_name=${cfg.server_name} listen=http://${cfg.listen.address}:${port} startup_ms=${Math.round(performance.now() - started)}\n`);
+  process.stdout.write(`peerline bridge ready: server_name=${cfg.server_name} listen=http://${cfg.listen.address}:${port} store=${storeKind(cfg)} startup_ms=${Math.round(performance.now() - started)}\n`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -61,8 +65,17 @@ async function run(cfg: BridgeConfig): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+async function openStore(cfg: BridgeConfig): Promise<Store> {
+  try {
+    return await openBridgeStore(cfg);
+  } catch (e) {
+    if (e instanceof StoreOpenError) fail(e.message, 1);
+    throw e;
+  }
+}
+
 async function verifyAudit(cfg: BridgeConfig): Promise<void> {
-  const store = openDataDirStore(cfg.data_dir);
+  const store = await openStore(cfg);
   try {
     const status = await new AuditService({ store: store.audit, clock: systemClock }).verify();
     if (status.ok) {

@@ -13,7 +13,8 @@ import { DATABASE_FILE } from '../store/sqlite/index.ts';
 import { AdminError, AdminSession, endpointsFrom } from './admin-session.ts';
 import { createRegistrationToken, formatTokenTable, listRegistrationTokens, parseExpiry, revokeRegistrationToken } from './registration-tokens.ts';
 import { importRoster } from './roster-import.ts';
-import { describeVerdict, verifyAuditFile, verifyAuditOnline } from './audit-verify.ts';
+import { describeVerdict, verifyAuditFile, verifyAuditInStore, verifyAuditOnline } from './audit-verify.ts';
+import { describeDatabaseUrl } from '../store/open.ts';
 import { fetchFigures, figuresCsv } from './figures-export.ts';
 import { rotateAppserviceTokens } from './rotate-tokens.ts';
 import { backup, checkRestore, readManifest, restorePart, type BackupSource, type PartName } from './backup.ts';
@@ -73,7 +74,7 @@ function bridgeConfig(v: Values, env: NodeJS.ProcessEnv, required: boolean): Bri
     return null;
   }
   try {
-    return loadBridgeConfig(file);
+    return loadBridgeConfig(file, env);
   } catch (e) {
     if (e instanceof ConfigError) throw new AdminError(e.message, 2);
     throw e;
@@ -193,7 +194,15 @@ export async function runAdmin(argv: readonly string[], io: { out: (s: string) =
         io.out(describeVerdict(verdict, 'running bridge'));
         return verdict.ok ? 0 : 1;
       }
-      const dbFile = v.db ?? join(bridgeConfig(v, io.env, true)!.data_dir, DATABASE_FILE);
+      const cfg = v.db ? null : bridgeConfig(v, io.env, true)!;
+      if (cfg?.database_url) {
+        // The store is on PostgreSQL: read the chain there (a stopped bridge is not needed).
+        const source = describeDatabaseUrl(cfg.database_url);
+        const verdict = await verifyAuditInStore(cfg);
+        io.out(describeVerdict(verdict, source));
+        return verdict.ok ? 0 : 1;
+      }
+      const dbFile = v.db ?? join(cfg!.data_dir, DATABASE_FILE);
       const verdict = verifyAuditFile(dbFile);
       io.out(describeVerdict(verdict, dbFile));
       return verdict.ok ? 0 : 1;
@@ -230,6 +239,9 @@ export async function runAdmin(argv: readonly string[], io: { out: (s: string) =
       if (hsData) sources.push({ part: 'homeserver', dataDir: hsData, configFiles: v['homeserver-config'] ? [v['homeserver-config']] : [] });
       const m = backup(sources, v.out);
       for (const [part, p] of Object.entries(m.parts)) io.out(`${part}: ${p.files.length} data file(s) from ${p.source_data_dir}, ${p.config_files.length} config file(s)\n`);
+      if (cfg?.database_url) {
+        io.out(`the bridge's store is in PostgreSQL (${describeDatabaseUrl(cfg.database_url)}) and is not in this backup: back it up with pg_dump (see synapse-config/README.md, Backups)\n`);
+      }
       io.out(`backup written to ${resolve(v.out)} (holds signing keys and tokens: keep it private)\n`);
       return 0;
     }

@@ -6,6 +6,10 @@ import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { findChainBreak, type AuditEntry, type ChainBreak } from '../core/audit-chain.ts';
 import { AdminError, describeError, type AdminSession } from './admin-session.ts';
+import type { BridgeConfig } from '../config.ts';
+import { openBridgeStore } from '../store/open.ts';
+import { AuditService } from '../services/audit.ts';
+import { systemClock } from '../core/clock.ts';
 
 export interface AuditVerdict {
   ok: boolean;
@@ -60,4 +64,19 @@ export async function verifyAuditOnline(session: AdminSession): Promise<AuditVer
 export function describeVerdict(v: AuditVerdict, source: string): string {
   if (v.ok) return `audit chain intact (${source}): ${v.length} entries, head ${v.head_hash ?? '(empty log)'}\n`;
   return `audit chain BROKEN (${source}) at entry ${v.first_break!.seq}: ${v.first_break!.reason}; ${v.length} entries before it verified\n`;
+}
+
+/** Verifies the chain in the store the bridge config names (PostgreSQL), as the running bridge would. */
+export async function verifyAuditInStore(cfg: Pick<BridgeConfig, 'database_url' | 'data_dir'>): Promise<AuditVerdict> {
+  let store;
+  try {
+    store = await openBridgeStore(cfg, { maxConnections: 1 });
+  } catch (e) {
+    throw new AdminError((e as Error).message, 1);
+  }
+  try {
+    return await new AuditService({ store: store.audit, clock: systemClock }).verify();
+  } finally {
+    await store.close();
+  }
 }

@@ -10,6 +10,8 @@ import type { AuditDraft } from '../core/audit-chain.ts';
 import type { OfferRow, OutboxDraft, QueueEntry, RequestRow, SessionRow } from '../store/matching-store.ts';
 import { candidateKey, matchQueue, serverOf, type Candidate, type PartnerCandidate, type QueuedRequest } from './matcher.ts';
 import { newId } from './ids.ts';
+import { supporterBlocks, type SupporterBlock } from './eligibility.ts';
+import { effectiveCapacity } from '../services/roster-rules.ts';
 import type { MatchingContext } from './context.ts';
 
 /** A partner's offer window is ours plus this, so its late answer still finds the request. */
@@ -79,6 +81,7 @@ export class MatchingEngine {
       this.c.roster.supporters(), this.c.store.allAvailability(), this.c.store.loads(), this.c.store.links(), this.c.store.pendingOffers(),
     ]);
     const available = new Map(availability.filter((a) => a.available).map((a) => [a.user_id, a]));
+    const blocks = this.c.supervision ? await supporterBlocks(this.c.supervision, policy, now) : new Map<string, SupporterBlock>();
     const out: Candidate[] = [];
     for (const record of records) {
       const a = available.get(record.user_id);
@@ -87,6 +90,7 @@ export class MatchingEngine {
       out.push({
         kind: 'supporter', record, topics: a.topics, languages: a.languages,
         active_sessions: load?.active_sessions ?? 0, pending_offers: load?.pending_offers ?? 0, last_offer_ts: load?.last_offer_ts ?? 0,
+        blocked: blocks.get(record.user_id) ?? null,
       });
     }
     // What we already asked of each partner and have no answer to yet uses up its announced slots.
@@ -121,6 +125,7 @@ export class MatchingEngine {
     if (queue.length === 0) return 0;
     const candidates = await this.candidates(policy, now);
     const assignments = matchQueue(queue.map(toQueued), candidates, policy, now);
+    const capacities = new Map(candidates.flatMap((c) => (c.kind === 'supporter' ? [[c.record.user_id, effectiveCapacity(c.record, policy)] as const] : [])));
     const byId = new Map(queue.map((r) => [r.id, r]));
     const timeoutMs = policy.matching.offer_timeout_seconds * 1000;
     const offers = assignments.map(({ request_id, target }) => {
@@ -128,7 +133,7 @@ export class MatchingEngine {
       if (target.kind === 'supporter') {
         // A partner's request must be answered before the partner's own deadline.
         const expires = r.origin === 'partner' ? Math.min(now + timeoutMs, r.expires_ts - PARTNER_GRACE_MS) : now + timeoutMs;
-        return { offer: this.offerRow(r.id, 'supporter', target.user_id, now, Math.max(expires, now + 10_000)) };
+        return { offer: this.offerRow(r.id, 'supporter', target.user_id, now, Math.max(expires, now + 10_000)), capacity: capacities.get(target.user_id) };
       }
       const expires = now + timeoutMs + PARTNER_GRACE_MS;
       const message: CoordinationMessage = {

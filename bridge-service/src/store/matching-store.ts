@@ -208,6 +208,13 @@ export interface EndSession extends Effects {
 
 export type AcceptResult = { ok: true; session: SessionRow } | { ok: false; reason: 'not_pending' | 'expired' | 'not_yours' };
 
+/** An offer to create, with what it sends and (for a supporter) the capacity it must stay within. */
+export interface OfferDraft {
+  offer: OfferRow;
+  fx?: Effects;
+  capacity?: number;
+}
+
 export interface MatchingStore {
   // requests
   /** Inserts a request; a partner request already known (institution, remote_id) is not inserted again. */
@@ -233,8 +240,13 @@ export interface MatchingStore {
   closeRequest(id: string, status: 'cancelled' | 'expired' | 'declined', reason: string, now: number, fx?: Effects): Promise<{ request: RequestRow; withdrawn: OfferRow | null } | undefined>;
 
   // offers
-  /** Creates each offer whose request is still waiting (and marks it offered); returns those created. */
-  createOffers(offers: { offer: OfferRow; fx?: Effects }[], now: number): Promise<OfferRow[]>;
+  /**
+   * Creates each offer whose request is still waiting (and marks it offered); returns those created.
+   * `capacity` is the supporter's effective capacity as the matcher computed it (the roster's, else
+   * the policy's default): an offer that would take the supporter's sessions plus pending offers past
+   * it is not created, even when another replica offered them something meanwhile.
+   */
+  createOffers(offers: OfferDraft[], now: number): Promise<OfferRow[]>;
   offer(id: string): Promise<OfferRow | undefined>;
   pendingOffers(): Promise<OfferRow[]>;
   pendingOffersOf(userId: string): Promise<OfferRow[]>;

@@ -167,6 +167,22 @@ describe.each(backends)('matching store on $name', (backend) => {
     expect((await m.loads()).get('@sup:a.example')).toMatchObject({ active_sessions: 0, pending_offers: 0 });
   });
 
+  it('keeps a supporter within the capacity the matcher gives when the roster names none, counting sessions and pending offers', async () => {
+    const t = await backend.open();
+    const m = matchingOf(t);
+    await t.store.roster.putSupporter({ user_id: '@sup:a.example', topics: ['exam-stress'], training: [], capacity: null, active: true, updated_ts: 1, updated_by: '@admin:a.example' },
+      fact('roster.supporter.put', '@sup:a.example'));
+    await available(m, '@sup:a.example');
+    for (let i = 0; i < 4; i++) await m.insertRequest(request(`c${i}`));
+    // The policy default (2) came from the matcher: one offer per pass, as separate passes would make them.
+    expect(await m.createOffers([{ offer: offer('o0', 'c0', '@sup:a.example'), capacity: 2 }], 2_000)).toHaveLength(1);
+    expect(await m.createOffers([{ offer: offer('o1', 'c1', '@sup:a.example'), capacity: 2 }], 2_001)).toHaveLength(1);
+    expect(await m.createOffers([{ offer: offer('o2', 'c2', '@sup:a.example'), capacity: 2 }], 2_002)).toEqual([]);
+    expect((await m.request('c2'))?.status).toBe('waiting');
+    // Without a capacity from the caller and none on the roster, nothing bounds it.
+    expect(await m.createOffers([{ offer: offer('o3', 'c3', '@sup:a.example') }], 2_003)).toHaveLength(1);
+  });
+
   it('keeps groups with their rooms, records a join once, and closes a group when its room is purged', async () => {
     const t = await backend.open();
     const m = matchingOf(t);
@@ -266,5 +282,20 @@ describe('PostgreSQL matching store shared by two bridge replicas', () => {
     expect(results.flat()).toHaveLength(2);
     expect(await a.pendingOffersOf('@sup:a.example')).toHaveLength(2);
     expect((await b.queue()).map((q) => q.id)).toHaveLength(4);
+  });
+
+  it('never offers a supporter more than the policy default when two replicas offer them requests and the roster names no capacity', async () => {
+    const stores = await postgres.openReplicas!(2);
+    const [a, b] = stores.map(matchingOf) as [MatchingStore, MatchingStore];
+    await stores[0]!.store.roster.putSupporter({ user_id: '@sup:a.example', topics: ['exam-stress'], training: [], capacity: null, active: true, updated_ts: 1, updated_by: '@admin:a.example' },
+      fact('roster.supporter.put', '@sup:a.example'));
+    await available(a, '@sup:a.example');
+    for (let i = 0; i < 6; i++) await a.insertRequest(request(`r${i}`));
+    const results = await Promise.all([
+      a.createOffers([0, 1, 2].map((i) => ({ offer: offer(`a${i}`, `r${i}`, '@sup:a.example'), capacity: 2 })), 2_000),
+      b.createOffers([3, 4, 5].map((i) => ({ offer: offer(`b${i}`, `r${i}`, '@sup:a.example'), capacity: 2 })), 2_000),
+    ]);
+    expect(results.flat()).toHaveLength(2);
+    expect(await a.pendingOffersOf('@sup:a.example')).toHaveLength(2);
   });
 });

@@ -3,7 +3,7 @@
 // waits on the row lock and then finds the condition false). Offers take the request with
 // FOR UPDATE SKIP LOCKED — a request another replica is offering right now is skipped, not waited
 // for — and lock the supporter's availability row, so two matchers never overfill one supporter.
-import type {
+import type { OfferDraft,
   AcceptResult, AvailabilityRow, EndSession, MatchingStore, OfferRow, QueueEntry, RequestRow, ResolveOffer, RoomRow, SessionRow, SessionStatus, SupporterLoad, Effects,
 } from '../matching-store.ts';
 import type { PgQueryable } from './database.ts';
@@ -120,7 +120,7 @@ export class PgMatchingStore extends PgMatchingBase implements MatchingStore {
 
   // ── offers ──
 
-  createOffers(offers: { offer: OfferRow; fx?: Effects }[], now: number): Promise<OfferRow[]> {
+  createOffers(offers: OfferDraft[], now: number): Promise<OfferRow[]> {
     return this.db.tx(async (q) => {
       // Supporters' rows first, in one order (no deadlock between replicas): while we hold them, no
       // other replica offers to these supporters, and what we count below stays true until commit.
@@ -128,16 +128,21 @@ export class PgMatchingStore extends PgMatchingBase implements MatchingStore {
       const live = new Set((await q.query<{ user_id: string }>(
         'SELECT user_id FROM matching_availability WHERE user_id = ANY($1::text[]) AND available ORDER BY user_id FOR UPDATE', [supporters],
       )).map((r) => r.user_id));
+      // Capacity bounds the supporter's sessions and pending offers together: the matcher's figure
+      // (roster capacity, else the policy default), else the roster's when the caller gave none.
+      const capacity = new Map<string, number>();
+      for (const o of offers) if (o.offer.target_kind === 'supporter' && o.capacity !== undefined) capacity.set(o.offer.target, o.capacity);
       const spare = new Map<string, number>();
       if (supporters.length > 0) {
-        // A capacity set on the roster bounds the supporter's sessions and pending offers together
-        // (the matcher applies the policy's default and maximum before it gets here).
-        for (const r of await q.query<{ user_id: string; spare: number }>(
-          `SELECT s.user_id, s.capacity
-             - (SELECT COUNT(*) FROM matching_sessions m WHERE m.supporter = s.user_id AND m.status IN ('creating', 'active'))
-             - (SELECT COUNT(*) FROM matching_offers o WHERE o.target = s.user_id AND o.target_kind = 'supporter' AND o.status = 'pending') AS spare
-           FROM roster_supporters s WHERE s.user_id = ANY($1::text[]) AND s.capacity IS NOT NULL`, [supporters],
-        )) spare.set(r.user_id, r.spare);
+        for (const r of await q.query<{ user_id: string; capacity: number | null; busy: number }>(
+          `SELECT u.user_id, s.capacity,
+             (SELECT COUNT(*) FROM matching_sessions m WHERE m.supporter = u.user_id AND m.status IN ('creating', 'active'))
+             + (SELECT COUNT(*) FROM matching_offers o WHERE o.target = u.user_id AND o.target_kind = 'supporter' AND o.status = 'pending') AS busy
+           FROM unnest($1::text[]) AS u(user_id) LEFT JOIN roster_supporters s ON s.user_id = u.user_id`, [supporters],
+        )) {
+          const cap = capacity.get(r.user_id) ?? r.capacity;
+          if (cap !== null) spare.set(r.user_id, cap - r.busy);
+        }
       }
       const created: OfferRow[] = [];
       for (const { offer, fx } of offers) {

@@ -2,7 +2,7 @@
 // status in its UPDATE (compare-and-set), applies the related rows (offer, request, session, room,
 // exclusions, pauses) and its effects (coordination outbox, audit facts) in the same transaction.
 // Rooms, groups, partner links and the outbox are in the base class (matching-store-base.ts).
-import type {
+import type { OfferDraft,
   AcceptResult, AvailabilityRow, EndSession, MatchingStore, OfferRow, QueueEntry, RequestRow, ResolveOffer, RoomRow, SessionRow, SessionStatus, SupporterLoad, Effects,
 } from '../matching-store.ts';
 import { SqliteMatchingBase } from './matching-store-base.ts';
@@ -121,10 +121,20 @@ export class SqliteMatchingStore extends SqliteMatchingBase implements MatchingS
 
   // ── offers ──
 
-  createOffers(offers: { offer: OfferRow; fx?: Effects }[], now: number): Promise<OfferRow[]> {
+  createOffers(offers: OfferDraft[], now: number): Promise<OfferRow[]> {
     return this.db.write(() => {
       const created: OfferRow[] = [];
-      for (const { offer, fx } of offers) {
+      for (const { offer, fx, capacity } of offers) {
+        if (offer.target_kind === 'supporter') {
+          // Sessions plus pending offers stay within the capacity the matcher computed (else the roster's).
+          const row = this.db.get<{ capacity: number | null; busy: number }>(
+            `SELECT (SELECT capacity FROM roster_supporters WHERE user_id = ?1) AS capacity,
+               (SELECT COUNT(*) FROM matching_sessions WHERE supporter = ?1 AND status IN ('creating', 'active'))
+               + (SELECT COUNT(*) FROM matching_offers WHERE target = ?1 AND target_kind = 'supporter' AND status = 'pending') AS busy`, offer.target,
+          )!;
+          const cap = capacity ?? row.capacity;
+          if (cap !== null && row.busy >= cap) continue;
+        }
         const { changes } = this.db.run("UPDATE matching_requests SET status = 'offered', updated_ts = ? WHERE id = ? AND status = 'waiting'", now, offer.request_id);
         if (changes === 0) continue;
         this.db.run(
