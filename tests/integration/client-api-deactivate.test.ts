@@ -75,6 +75,45 @@ describe('Client-Server API: deactivating and erasing an account', () => {
     }
   });
 
+  it('serves what an erased account sent pruned to everyone who asks afterwards, also after a restart; a plain deactivation keeps it', async () => {
+    const erased = await hs.registerUser('erased-one');
+    const plain = await hs.registerUser('plain-one');
+    const roomId = await createRoom(hs, host, { preset: 'public_chat' });
+    for (const u of [erased, plain]) expect((await as(hs, u, 'POST', `${V3}/join/${enc(roomId)}`, {})).status).toBe(200);
+    const send = async (u: RegisteredUser, body: string): Promise<string> =>
+      (await as<{ event_id: string }>(hs, u, 'PUT', `${roomPath(roomId)}/send/m.room.message/${enc(body)}`, { msgtype: 'm.text', body })).body.event_id;
+    const gone = await send(erased, 'words to forget');
+    const kept = await send(plain, 'words that stay');
+    for (const [u, erase] of [[erased, true], [plain, false]] as const) {
+      const challenge = await as<Uia>(hs, u, 'POST', `${V3}/account/deactivate`, { erase });
+      expect((await as(hs, u, 'POST', `${V3}/account/deactivate`, { erase, auth: password(u, u.password, challenge.body.session) })).status).toBe(200);
+    }
+
+    const check = async (): Promise<void> => {
+      const late = await hs.registerUser(`late-${Date.now()}`);
+      expect((await as(hs, late, 'POST', `${V3}/join/${enc(roomId)}`, {})).status).toBe(200);
+      const page = await as<{ chunk: { event_id: string; type: string; sender: string; content: Json }[] }>(hs, late, 'GET', `${roomPath(roomId)}/messages?dir=b&limit=50`);
+      const byId = new Map(page.body.chunk.map((e) => [e.event_id, e]));
+      expect(byId.get(gone)?.content).toEqual({});
+      expect(byId.get(kept)?.content).toEqual({ msgtype: 'm.text', body: 'words that stay' });
+      // Their membership events keep only what redaction keeps: no display name.
+      const joins = page.body.chunk.filter((e) => e.type === 'm.room.member' && e.sender === erased.userId);
+      expect(joins.length).toBeGreaterThan(0);
+      for (const j of joins) expect(Object.keys(j.content)).toEqual(['membership']);
+      expect((await as<Json>(hs, late, 'GET', `${roomPath(roomId)}/event/${enc(gone)}`)).body['content']).toEqual({});
+      const ctx = await as<{ event: { content: Json } }>(hs, late, 'GET', `${roomPath(roomId)}/context/${enc(gone)}?limit=0`);
+      expect(ctx.body.event.content).toEqual({});
+      // Those who were there are served the pruned copy too (as Synapse does).
+      const sync = await as<{ rooms: { join: Record<string, { timeline: { events: { event_id: string; content: Json }[] } }> } }>(hs, host, 'GET', `${V3}/sync`);
+      const seen = sync.body.rooms.join[roomId]!.timeline.events.find((e) => e.event_id === gone);
+      if (seen) expect(seen.content).toEqual({});
+      expect(JSON.stringify(sync.body)).not.toContain('words to forget');
+    };
+    await check();
+    await hs.restart();
+    await check();
+  });
+
   it('deactivates without erasing when erase is absent: the profile stays', async () => {
     const u = await hs.registerUser('plain');
     const challenge = await as<Uia>(hs, u, 'POST', `${V3}/account/deactivate`, {});

@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHomeserver, type RegisteredUser, type TestHomeserver } from '../helpers/homeserver.ts';
 import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/client.ts';
-import { startFakeServer, type FakeServer } from '../helpers/federation.ts';
-import { generateSigningKey, signingKeyFromSeed, type SigningKey } from '../../homeserver/src/core/signing.ts';
+import { identityOf, startFakeServer, type FakeServer } from '../helpers/federation.ts';
+import { generateSigningKey, signingKeyFromSeed, verifyJsonSignature, type SigningKey } from '../../homeserver/src/core/signing.ts';
+import { redactEvent } from '../../homeserver/src/core/redaction.ts';
 import { computeEventId, hashAndSignEvent } from '../../homeserver/src/core/event-hash.ts';
-import type { JsonObject, Pdu, RoomVersion } from '../../homeserver/src/core/pdu.ts';
+import { DEFAULT_ROOM_VERSION, type JsonObject, type Pdu, type RoomVersion } from '../../homeserver/src/core/pdu.ts';
 
 const enc = encodeURIComponent;
 const FAST_RETRY = ['--federation-retry-initial-ms', '200', '--federation-retry-max-ms', '1000'];
@@ -170,6 +171,34 @@ describe('hostile PDUs from a server in the room', () => {
     expect(after.state).toEqual(before.state);
     expect(after.history).toEqual([...before.history, msg.id]);
     await expectDelivered('after the hash mismatch');
+  });
+
+  it('serves what an erased local account sent pruned to servers that ask afterwards (event, backfill, missing events), still verifiable', async () => {
+    const bob = await hs.registerUser(`bob-${Date.now()}`);
+    expect((await api(hs, 'POST', `/_matrix/client/v3/join/${enc(roomId)}`, { token: bob.accessToken, body: {} })).status).toBe(200);
+    const sent = await api<{ event_id: string }>(hs, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/t1`, { token: bob.accessToken, body: { msgtype: 'm.text', body: 'bob was here' } });
+    const id = sent.body.event_id;
+    const auth = { type: 'm.login.password', identifier: { type: 'm.id.user', user: bob.userId }, password: bob.password };
+    const challenge = await api<{ session: string }>(hs, 'POST', '/_matrix/client/v3/account/deactivate', { token: bob.accessToken, body: { erase: true } });
+    expect((await api(hs, 'POST', '/_matrix/client/v3/account/deactivate', { token: bob.accessToken, body: { erase: true, auth: { ...auth, session: challenge.body.session } } })).status).toBe(200);
+
+    const one = await fake.request<{ pdus: Pdu[] }>(hs, 'GET', `/_matrix/federation/v1/event/${enc(id)}`);
+    expect(one.status).toBe(200);
+    const pdu = one.body.pdus[0]!;
+    expect(pdu.content).toEqual({});
+    expect(pdu.hashes.sha256).toMatch(/^[A-Za-z0-9+/]+$/);
+    // Still the event that was signed: the signature covers the redacted form, which this now is.
+    const key = identityOf(hs).signingKey;
+    expect(verifyJsonSignature(redactEvent(pdu, DEFAULT_ROOM_VERSION) as unknown as Record<string, unknown>, hs.serverName, key.keyId, key.publicKeyBase64)).toBe(true);
+    expect(computeEventId(pdu, DEFAULT_ROOM_VERSION)).toBe(id);
+    const back = await fake.request<{ pdus: Pdu[] }>(hs, 'GET', `/_matrix/federation/v1/backfill/${enc(roomId)}`, { query: { v: id, limit: '5' } });
+    const missing = await fake.request<{ events: Pdu[] }>(hs, 'POST', `/_matrix/federation/v1/get_missing_events/${enc(roomId)}`, {
+      body: { earliest_events: [], latest_events: [id], limit: 20 },
+    });
+    const bobs = [...back.body.pdus, ...missing.body.events].filter((p) => p.sender === bob.userId);
+    expect(bobs.length).toBeGreaterThan(1);
+    for (const p of bobs) expect(p.type === 'm.room.member' ? Object.keys(p.content) : p.content).toEqual(p.type === 'm.room.member' ? ['membership'] : {});
+    expect(JSON.stringify([one.body, back.body, missing.body])).not.toContain('bob was here');
   });
 
   it('refuses a PDU the sending server sent for a user of another server', async () => {

@@ -15,7 +15,8 @@ function keepContentKeys(content: JsonObject, keys: string[]): JsonObject {
   return out;
 }
 
-function redactContent(type: string, content: JsonObject, version: RoomVersion): JsonObject {
+/** The content an event keeps when redacted (the room version's rules). */
+export function redactContent(type: string, content: JsonObject, version: RoomVersion): JsonObject {
   const v11 = version === '11';
   switch (type) {
     case 'm.room.member': {

@@ -201,4 +201,15 @@ export const coreMigrations: Migration[] = [
       ALTER TABLE rooms ADD COLUMN current_state_group INTEGER;
     `,
   },
+  {
+    name: 'core/007-erased-users',
+    sql: `
+      -- Accounts deactivated with erase: true. Their events are served pruned (as if redacted) to
+      -- every client and server asking from then on.
+      CREATE TABLE erased_users (
+        user_id TEXT PRIMARY KEY,
+        erased_ts INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -62,6 +62,15 @@ export class UsersStore {
     this.db.run('UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_id = ?', userId);
   }
 
+  /** Records that the account asked for erasure (deactivate with erase: true). */
+  markErased(userId: string, now: number): void {
+    this.db.run('INSERT OR IGNORE INTO erased_users (user_id, erased_ts) VALUES (?, ?)', userId, now);
+  }
+
+  erasedUsers(): string[] {
+    return this.db.all<{ user_id: string }>('SELECT user_id FROM erased_users').map((r) => r.user_id);
+  }
+
   countUsers(): number {
     return this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users')!.n;
   }

@@ -144,8 +144,8 @@ export function register(router: Router, s: HomeserverServices): void {
   router.add({
     method: 'POST', path: '/_matrix/client/v3/account/deactivate', auth: 'required',
     handler: async (ctx) => {
-      // `erase` (spec v1.10): also forget what the server holds beyond events — here the profile
-      // and the account data. Serving redacted copies to later joiners is not implemented.
+      // `erase`: forget the profile and the account data, and from now on serve everything the
+      // account sent pruned (as if redacted) to every client and server that asks.
       const erase = ctx.body === undefined ? false : optBool(requireObject(ctx.body, 'request body'), 'erase') ?? false;
       await s.uia.require(ctx.body, [['m.login.password']], 'deactivate', ctx.auth.userId);
       for (const m of s.eventsStore.membershipsOfUser(ctx.auth.userId)) {
@@ -156,7 +156,9 @@ export function register(router: Router, s: HomeserverServices): void {
           s.usersStore.setProfileField(ctx.auth.userId, 'displayname', null);
           s.usersStore.setProfileField(ctx.auth.userId, 'avatar_url', null);
           s.streamsStore.deleteAccountData(ctx.auth.userId);
+          s.usersStore.markErased(ctx.auth.userId, s.clock.now());
         });
+        s.rooms.noteErased(ctx.auth.userId);
       }
       await s.accounts.deactivate(ctx.auth.userId);
       return { id_server_unbind_result: 'no-support' };

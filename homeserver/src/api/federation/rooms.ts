@@ -196,7 +196,7 @@ export function register(router: Router, s: HomeserverServices): void {
       const pdu = pduOf(ctx.params['eventId']!);
       if (!pdu) throw notFound(`event ${ctx.params['eventId']} not found`);
       requireServerInRoom(pdu.room_id, from);
-      return { origin: s.config.server_name, origin_server_ts: s.clock.now(), pdus: [pdu] };
+      return { origin: s.config.server_name, origin_server_ts: s.clock.now(), pdus: [s.rooms.servedPdu(pdu)] };
     },
   });
 
@@ -276,7 +276,7 @@ export function register(router: Router, s: HomeserverServices): void {
       const limit = Math.min(Math.max(Number(ctx.query.get('limit') ?? 10) || 10, 1), 100);
       const start = v.filter((id) => pduOf(id)?.room_id === roomId);
       const events = [...pdus(start), ...walkBack(start, new Set(), limit, 0)].slice(0, limit);
-      return { origin: s.config.server_name, origin_server_ts: s.clock.now(), pdus: events };
+      return { origin: s.config.server_name, origin_server_ts: s.clock.now(), pdus: events.map((e) => s.rooms.servedPdu(e)) };
     },
   });
 
@@ -295,7 +295,7 @@ export function register(router: Router, s: HomeserverServices): void {
       const limit = Math.min(Math.max(typeof ctx.body['limit'] === 'number' ? ctx.body['limit'] : 10, 1), 100);
       const minDepth = typeof ctx.body['min_depth'] === 'number' ? ctx.body['min_depth'] : 0;
       const events = walkBack(latest.filter((id) => pduOf(id)?.room_id === roomId), new Set(earliest), limit, minDepth);
-      return { events: events.sort((a, b) => a.depth - b.depth) };
+      return { events: events.sort((a, b) => a.depth - b.depth).map((e) => s.rooms.servedPdu(e)) };
     },
   });
 }

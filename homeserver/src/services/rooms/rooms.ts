@@ -12,6 +12,7 @@ import type { RoomCache } from './room-cache.ts';
 import type { Clock } from '../users/accounts.ts';
 import { isObject } from '../../api/validate.ts';
 import { powerLevelFor, userPowerLevel } from '../events/auth-rules.ts';
+import { redactContent, redactEvent } from '../../core/redaction.ts';
 
 export interface CreateRoomRequest {
   preset?: 'private_chat' | 'public_chat' | 'trusted_private_chat';
@@ -75,6 +76,8 @@ export class RoomsService {
   private readonly persister: EventPersister;
   private readonly clock: Clock;
   readonly serverName: string;
+  /** Accounts that asked for erasure (loaded on first use; few, so kept in memory). */
+  private erased: Set<string> | null = null;
 
   constructor(opts: { db: Database; store: EventsStore; users: UsersStore; cache: RoomCache; persister: EventPersister; clock: Clock; serverName: string }) {
     this.db = opts.db;
@@ -345,6 +348,27 @@ export class RoomsService {
     return false;
   }
 
+  /** Whether `userId` deactivated with `erase: true`: their events are served pruned from then on. */
+  isErased(userId: string): boolean {
+    this.erased ??= new Set(this.users.erasedUsers());
+    return this.erased.has(userId);
+  }
+
+  /** Records an erasure (the caller writes it to the database in the same step). */
+  noteErased(userId: string): void {
+    this.isErased(userId);
+    this.erased!.add(userId);
+  }
+
+  /**
+   * A PDU as it may be served over federation: pruned by the redaction algorithm when its sender
+   * asked for erasure (signatures and hashes kept, so it still verifies as a redacted event).
+   */
+  servedPdu(pdu: Pdu): Pdu {
+    if (!this.isErased(pdu.sender)) return pdu;
+    return redactEvent(pdu, this.roomVersion(pdu.room_id) ?? DEFAULT_ROOM_VERSION);
+  }
+
   /** Formats a stored event for clients (spec: ClientEvent), with unsigned data for the viewer. */
   toClientEvent(row: EventRow | { event_id: string; pdu: Pdu; txn_user?: string | null; txn_device?: string | null; txn_id?: string | null; redacted_by?: string | null }, viewer?: { userId: string; deviceId: string | null }): ClientEvent {
     const pdu = 'json' in row ? (this.cache.event(row.event_id) ?? (JSON.parse(row.json) as Pdu)) : row.pdu;
@@ -361,14 +385,16 @@ export class RoomsService {
       {
         const prev = this.cache.event(prevId);
         if (prev) {
-          unsigned['prev_content'] = prev.content;
+          unsigned['prev_content'] = this.isErased(prev.sender) ? redactContent(prev.type, prev.content, this.roomVersion(prev.room_id) ?? DEFAULT_ROOM_VERSION) : prev.content;
           unsigned['replaces_state'] = prevId;
           unsigned['prev_sender'] = prev.sender;
         }
       }
     }
+    // Spec (deactivate, `erase`): those who ask after the erasure are served redacted copies.
+    const content = this.isErased(pdu.sender) ? redactContent(pdu.type, pdu.content, this.roomVersion(pdu.room_id) ?? DEFAULT_ROOM_VERSION) : pdu.content;
     const ev: ClientEvent = {
-      type: pdu.type, content: pdu.content, event_id: row.event_id, sender: pdu.sender,
+      type: pdu.type, content, event_id: row.event_id, sender: pdu.sender,
       origin_server_ts: pdu.origin_server_ts, room_id: pdu.room_id, unsigned,
     };
     if (pdu.state_key !== undefined) ev.state_key = pdu.state_key;
