@@ -1,4 +1,4 @@
-// `npm run deploy:secrets [-- --secrets DIR --generated DIR]`
+// `npm run deploy:secrets [-- --secrets DIR --generated DIR] [--token-registration]`
 // Prepares everything docker-compose.yml needs for the two sample institutions, School A and School B:
 //   deploy/secrets/<school>/synapse/    Synapse's secrets from the synapse-config generator (signing key,
 //                                       appservice registration and tokens, pgpass, macaroon/form/
@@ -7,6 +7,9 @@
 //   deploy/secrets/<school>/bridge.env  PEERLINE_BRIDGE_DATABASE_URL for the bridge's PostgreSQL store
 //   deploy/generated/<school>/          homeserver.yaml, log.config, well-known/ (synapse-config),
 //                                       bridge.yaml (the bridge's settings) and web/config.json
+// School B's example deployment signs in through OIDC (its Synapse needs the identity provider's
+// client secret and a reachable issuer to start); `--token-registration` uses its token-registration
+// deployment instead (synapse-config/examples/school-b.token.deployment.yaml), as School A does.
 // Re-running keeps every secret (a variable named in the deployment file's secrets_env wins when set)
 // and rewrites the configuration. Prints file names and where secrets came from, never a value.
 // Both directories are git-ignored; the secrets directories are mode 0700, their files 0600.
@@ -26,13 +29,15 @@ export interface ComposeInstitution {
   suffix: string;
   policy: string;
   deployment: string;
+  /** The same deployment with registration tokens instead of an identity provider (`--token-registration`). */
+  token_deployment?: string;
   /** The web client's host, served by the proxy with `/v1` routed to the bridge. */
   web_host: string;
 }
 
 export const INSTITUTIONS: readonly ComposeInstitution[] = [
   { key: 'school-a', suffix: 'a', policy: 'bridge-service/policies/school-a.yaml', deployment: 'synapse-config/examples/school-a.deployment.yaml', web_host: 'chat.a.example' },
-  { key: 'school-b', suffix: 'b', policy: 'bridge-service/policies/school-b.yaml', deployment: 'synapse-config/examples/school-b.deployment.yaml', web_host: 'chat.b.example' },
+  { key: 'school-b', suffix: 'b', policy: 'bridge-service/policies/school-b.yaml', deployment: 'synapse-config/examples/school-b.deployment.yaml', token_deployment: 'synapse-config/examples/school-b.token.deployment.yaml', web_host: 'chat.b.example' },
 ];
 
 /** The bridge's PostgreSQL database beside Synapse's, on the same server (created by deploy/postgres/init-bridge-db.sql). */
@@ -45,9 +50,16 @@ export const CONTAINER = {
   policies: '/etc/peerline/policies',
 } as const;
 
+/** The deployment file an institution is prepared with: its own, or its token-registration variant. */
+export function deploymentOf(inst: ComposeInstitution, tokenRegistration = false): string {
+  return tokenRegistration && inst.token_deployment ? inst.token_deployment : inst.deployment;
+}
+
 export interface PreparedInstitution {
   key: string;
   serverName: string;
+  /** The deployment file used (relative to the repository). */
+  deployment: string;
   secretsDir: string;
   generatedDir: string;
   secrets: Record<string, SecretSource>;
@@ -73,11 +85,11 @@ function writeIfChanged(file: string, text: string): void {
   if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
 }
 
-export function prepareInstitution(inst: ComposeInstitution, opts: { root?: string; secretsRoot: string; generatedRoot: string; env?: NodeJS.ProcessEnv }): PreparedInstitution {
+export function prepareInstitution(inst: ComposeInstitution, opts: { root?: string; secretsRoot: string; generatedRoot: string; env?: NodeJS.ProcessEnv; tokenRegistration?: boolean }): PreparedInstitution {
   const root = opts.root ?? ROOT;
   const env = opts.env ?? process.env;
   const policyFile = join(root, inst.policy);
-  const deploymentFile = join(root, inst.deployment);
+  const deploymentFile = join(root, deploymentOf(inst, opts.tokenRegistration));
   const policy = loadPolicy(policyFile);
   const serverName = policy.institution.server_name;
   const deployment = loadDeployment(deploymentFile, serverName);
@@ -136,6 +148,7 @@ export function prepareInstitution(inst: ComposeInstitution, opts: { root?: stri
   return {
     key: inst.key,
     serverName,
+    deployment: deploymentOf(inst, opts.tokenRegistration),
     secretsDir,
     generatedDir,
     secrets: { ...result.secrets, database_password: synapseDb.source, postgres_synapse_password: synapseDb.source, postgres_bridge_password: bridgeDb.source },
@@ -149,15 +162,20 @@ function matrixHost(server: string, ownName: string, ownBase: string): string {
 }
 
 function main(): void {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { secrets: { type: 'string' }, generated: { type: 'string' } } });
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { secrets: { type: 'string' }, generated: { type: 'string' }, 'token-registration': { type: 'boolean' } } });
+  const tokenRegistration = values['token-registration'] === true;
   const secretsRoot = resolve(values.secrets ?? join(ROOT, 'deploy/secrets'));
   const generatedRoot = resolve(values.generated ?? join(ROOT, 'deploy/generated'));
   try {
     for (const inst of INSTITUTIONS) {
-      const r = prepareInstitution(inst, { secretsRoot, generatedRoot });
+      const r = prepareInstitution(inst, { secretsRoot, generatedRoot, tokenRegistration });
       const lines = [`${r.key} (${r.serverName}): configuration in ${r.generatedDir}, secrets in ${r.secretsDir}`,
+        `  deployment: ${r.deployment}`,
         ...Object.entries(r.secrets).map(([name, source]) => `  ${name}: ${source}`),
-        ...r.warnings.map((w) => `  warning: ${w}`)];
+        ...r.warnings.map((w) => `  warning: ${w}`),
+        ...(r.secrets['oidc_client_secret'] === 'missing' && inst.token_deployment
+          ? [`  no identity provider yet? \`npm run deploy:secrets -- --token-registration\` gives ${r.key} registration tokens instead (${inst.token_deployment})`]
+          : [])];
       process.stdout.write(lines.join('\n') + '\n');
     }
     process.stdout.write(`Next: npm run build (the web client), then docker compose up -d --build\n`);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { BRIDGE_DATABASE, INSTITUTIONS, prepareInstitution, ROOT, type ComposeInstitution } from '../../deploy/generate-secrets.ts';
+import { BRIDGE_DATABASE, deploymentOf, INSTITUTIONS, prepareInstitution, ROOT, type ComposeInstitution } from '../../deploy/generate-secrets.ts';
 import { parseBridgeConfig } from '../../bridge-service/src/config.ts';
 import { loadDeployment, loadPolicy } from '../../synapse-config/src/generate.ts';
 import { parsePgpassLine } from '../../synapse-config/src/secrets.ts';
@@ -200,14 +200,23 @@ describe('docker-compose.yml: shape', () => {
   });
 });
 
-describe('docker-compose.yml agrees with the generated configurations', () => {
+// As shipped, School B signs in through its identity provider (OIDC); `npm run deploy:secrets --
+// --token-registration` gives it registration tokens instead. The compose file serves both.
+const VARIANTS = [
+  { name: 'as shipped (School B signs in through OIDC)', tokenRegistration: false },
+  { name: 'with --token-registration (School B on registration tokens)', tokenRegistration: true },
+] as const;
+
+for (const variant of VARIANTS) describe(`docker-compose.yml agrees with the generated configurations, ${variant.name}`, () => {
   let dir: string;
+  let warnings: Record<string, string[]> = {};
   const secretsRoot = (): string => join(dir, 'secrets');
   const generatedRoot = (): string => join(dir, 'generated');
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'peerline-compose-'));
-    for (const inst of INSTITUTIONS) prepareInstitution(inst, { secretsRoot: secretsRoot(), generatedRoot: generatedRoot(), env: {} });
+    warnings = Object.fromEntries(INSTITUTIONS.map((inst) => [inst.key,
+      prepareInstitution(inst, { secretsRoot: secretsRoot(), generatedRoot: generatedRoot(), env: {}, tokenRegistration: variant.tokenRegistration }).warnings]));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -218,7 +227,7 @@ describe('docker-compose.yml agrees with the generated configurations', () => {
     describe(inst.key, () => {
       const x = inst.suffix;
       const policy = loadPolicy(join(ROOT, inst.policy));
-      const deployment = loadDeployment(join(ROOT, inst.deployment), policy.institution.server_name);
+      const deployment = loadDeployment(join(ROOT, deploymentOf(inst, variant.tokenRegistration)), policy.institution.server_name);
       const gen = (...p: string[]): string => join(generatedRoot(), inst.key, ...p);
       const sec = (...p: string[]): string => join(secretsRoot(), inst.key, ...p);
       const homeserver = (): Obj => parseYaml(readFileSync(gen('homeserver.yaml'), 'utf8')) as Obj;
@@ -246,6 +255,30 @@ describe('docker-compose.yml agrees with the generated configurations', () => {
         const init = services[`secrets-${x}`]!;
         expect(mounts(init).find((m) => m.target === '/in')?.source).toBe(`./deploy/secrets/${inst.key}`);
         expect(mounts(init).find((m) => m.target === '/out/synapse')?.source).toBe(`synapse-${x}-secrets`);
+      });
+
+      it('signs people in as its deployment file says: registration tokens, or only its identity provider', () => {
+        const hs = homeserver();
+        const expected = inst.key === 'school-b' && !variant.tokenRegistration ? 'oidc' : 'token';
+        expect(deployment.registration).toBe(expected);
+        if (expected === 'token') {
+          expect(hs).toMatchObject({ enable_registration: true, registration_requires_token: true });
+          expect(hs.oidc_providers).toBeUndefined();
+          // Nothing is missing: this school's Synapse starts with what deploy:secrets wrote.
+          expect(warnings[inst.key]).toEqual([]);
+          expect(existsSync(sec('synapse', 'oidc_client_secret'))).toBe(false);
+        } else {
+          expect(hs.enable_registration).toBe(false);
+          const [provider] = hs.oidc_providers as Obj[];
+          expect(provider).toMatchObject({ issuer: deployment.oidc!.issuer, client_id: deployment.oidc!.client_id });
+          expect(String(provider!.client_secret_path)).toBe(`${deployment.paths.secrets_dir}/oidc_client_secret`);
+          // No client secret in the environment: deploy:secrets says so (Synapse would not start).
+          expect(warnings[inst.key]!.join('\n')).toContain(deployment.secrets_env.oidc_client_secret);
+        }
+        // The switch changes sign-in only: same server name, database and bridge as the OIDC example.
+        const shipped = loadDeployment(join(ROOT, inst.deployment), policy.institution.server_name);
+        expect({ ...deployment, registration: null, oidc: null, secrets_env: null }).toEqual({ ...shipped, registration: null, oidc: null, secrets_env: null });
+        expect(deployment.secrets_env.database_password).toBe(shipped.secrets_env.database_password);
       });
 
       it("federation and the bridge trust Caddy's local CA (tls internal), from the proxy's own data volume", () => {
