@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { RegisteredUser } from '../helpers/homeserver.ts';
 import { signInToBridge } from '../helpers/bridge.ts';
 import { axeViolations } from '../helpers/browser.ts';
-import { collectMessages, newClient, waitFor, type Client } from '../helpers/client.ts';
+import { collectMessages, joinEncryptedRoom, newClient, waitFor, type Client } from '../helpers/client.ts';
 import { acceptNextOffer, openSection, putSupporter, SHOTS, startWebStack, type WebStack } from '../helpers/web-stack.ts';
 
 let stack: WebStack;
@@ -53,7 +53,7 @@ describe('asking for support in the browser', () => {
     const { room_id: roomId } = await acceptNextOffer(bridge, supporterToken);
     const sc = supporterClient;
     await waitFor('the supporter\'s invite', () => sc.getRoom(roomId)?.getMyMembership() === 'invite', 30_000);
-    await sc.joinRoom(roomId);
+    await joinEncryptedRoom(sc, roomId);
     const atSupporter = collectMessages(sc, roomId);
 
     // The room opens in the chat view for the student, who writes the first message.

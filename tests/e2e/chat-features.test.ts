@@ -11,7 +11,7 @@ import { ReceiptType } from 'matrix-js-sdk';
 import { api, startHomeserver, type RegisteredUser, type TestHomeserver } from '../helpers/homeserver.ts';
 import { axeViolations } from '../helpers/browser.ts';
 import { SHOTS, signInInBrowser, startWebClientHost, type WebClientHost } from '../helpers/web-stack.ts';
-import { collectMessages, newClient, waitFor, type Client } from '../helpers/client.ts';
+import { collectMessages, joinEncryptedRoom, newClient, waitFor, type Client } from '../helpers/client.ts';
 import { isPseudonym } from '../../web-client/src/matrix/pseudonym.ts';
 
 const SUPPORTER_NAME = 'Steady Otter';
@@ -48,7 +48,7 @@ describe('chat features in the browser', () => {
     roomId = created.body.room_id;
     expect((await api(hs, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { token: student.accessToken, body: {} })).status).toBe(200);
     supporterClient = await newClient(hs.baseUrl, supporter);
-    await supporterClient.joinRoom(roomId);
+    await joinEncryptedRoom(supporterClient, roomId);
     // The supporter's own Peerline client would pick a pseudonym; this one sets it by hand.
     const sendState = supporterClient.sendStateEvent.bind(supporterClient) as (r: string, t: string, c: Record<string, unknown>, k: string) => Promise<unknown>;
     await sendState(roomId, 'm.room.member', { membership: 'join', displayname: SUPPORTER_NAME }, supporter.userId);

@@ -58,6 +58,17 @@ export async function waitFor<T>(what: string, predicate: () => T | undefined | 
 }
 
 /**
+ * Joins an encrypted room and waits until the client's crypto knows the room's encryption settings:
+ * `joinRoom` can return before the sync that carries the room's state, and a message sent in between
+ * fails with "Cannot encrypt event in unconfigured room" (as a real client would; ours sends only
+ * from a rendered room).
+ */
+export async function joinEncryptedRoom(client: Client, roomId: string, timeoutMs = 30_000): Promise<void> {
+  await client.joinRoom(roomId);
+  await waitFor(`encryption settings of ${roomId}`, () => client.getCrypto()!.isEncryptionEnabledInRoom(roomId), timeoutMs);
+}
+
+/**
  * Collects the message bodies a client sees in a room, in timeline order (not in the order their
  * decryption finishes), and the ids of events that failed to decrypt.
  */

@@ -314,6 +314,13 @@ describe('Client-Server API: /sync', () => {
       await as(hs, bob, 'POST', `${roomPath(r)}/receipt/m.read.private/${enc(last)}`, {});
       res = await sync(bob, { since: res.next_batch });
       expect(res.rooms.join[r]!.unread_notifications).toEqual({ notification_count: 0, highlight_count: 0 });
+      // Sending an event marks everything before it read (spec: "Receiving notifications"), receipt or not.
+      await sendText(hs, alice, r, 'four');
+      res = await sync(bob, { since: res.next_batch });
+      expect(res.rooms.join[r]!.unread_notifications).toEqual({ notification_count: 1, highlight_count: 0 });
+      await sendText(hs, bob, r, 'an answer');
+      res = await sync(bob, { since: res.next_batch });
+      expect(res.rooms.join[r]!.unread_notifications).toEqual({ notification_count: 0, highlight_count: 0 });
     });
   });
   it('gives a newly joined member the room\'s current members when history visibility hides how they joined', async () => {

@@ -6,6 +6,7 @@ import { MatrixError, limitExceeded, missingToken, tooLarge, unknownToken, unrec
 import { isReply, type Auth, type RequestContext, type Router } from './router.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimiter } from './middleware/rate-limiter.ts';
+import { COMPRESS_MIN_BYTES, compress, negotiateEncoding } from './middleware/compression.ts';
 
 export interface Authenticator {
   /** Resolves an access token (and for appservices the `user_id`/`device_id` query) to a principal. */
@@ -23,24 +24,49 @@ export interface HttpServerOptions {
   isRateLimitExempt: (auth: Auth) => boolean;
 }
 
+/**
+ * On every answer. Allowed methods and headers matter only in a preflight's answer (Fetch standard,
+ * "CORS-preflight fetch"), so they go there alone: a client on a slow link pays for every header
+ * of every long-poll answer.
+ */
 const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
-  'Access-Control-Allow-Headers': 'X-Requested-With, Content-Type, Authorization, Date',
   'Access-Control-Expose-Headers': 'Retry-After',
 };
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+/** A preflight's answer may be reused this long (browsers cap it: Chromium at 2 h), so a client does not pay a round trip per request. */
+const PREFLIGHT_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'X-Requested-With, Content-Type, Authorization, Date',
+  'Access-Control-Max-Age': '7200',
+};
+
+/**
+ * Sends a JSON answer, compressed (middleware/compression.ts) when the client accepts it and the
+ * body is big enough to gain; Vary tells caches the answer depends on Accept-Encoding.
+ */
+async function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): Promise<void> {
   if (res.writableEnded || res.destroyed) return;
-  const text = JSON.stringify(body ?? {});
+  let payload: Buffer = Buffer.from(JSON.stringify(body ?? {}), 'utf8');
+  // Small answers go as they are whatever the request accepts, so only larger ones vary by it.
+  const compressible = payload.length >= COMPRESS_MIN_BYTES;
+  const encoding = compressible ? negotiateEncoding(req.headers['accept-encoding']) : null;
+  const encoded: Record<string, string> = compressible ? { Vary: 'Accept-Encoding' } : {};
+  if (encoding) {
+    payload = await compress(payload, encoding);
+    encoded['Content-Encoding'] = encoding;
+  }
+  if (res.writableEnded || res.destroyed) return;
   res.writeHead(status, {
     ...CORS_HEADERS,
     'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
+    'Content-Length': payload.length,
     'Cache-Control': 'no-cache, no-store, must-revalidate',
+    ...encoded,
     ...headers,
   });
-  res.end(text);
+  res.end(payload);
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -89,7 +115,7 @@ export async function handleRequest(opts: HttpServerOptions, req: IncomingMessag
   try {
     if (method === 'OPTIONS') {
       status = 204;
-      res.writeHead(204, CORS_HEADERS);
+      res.writeHead(204, PREFLIGHT_HEADERS);
       res.end();
       return;
     }
@@ -120,7 +146,7 @@ export async function handleRequest(opts: HttpServerOptions, req: IncomingMessag
       if (wait > 0) {
         const e = limitExceeded(wait);
         status = e.status;
-        sendJson(res, e.status, e.toJSON(), { 'Retry-After': String(Math.ceil(wait / 1000)) });
+        await sendJson(req, res, e.status, e.toJSON(), { 'Retry-After': String(Math.ceil(wait / 1000)) });
         return;
       }
     }
@@ -144,19 +170,19 @@ export async function handleRequest(opts: HttpServerOptions, req: IncomingMessag
     const result = await spec.handler(ctx as RequestContext & { auth: Auth });
     if (isReply(result)) {
       status = result.status;
-      sendJson(res, result.status, result.body, result.headers);
+      await sendJson(req, res, result.status, result.body, result.headers);
     } else {
       status = 200;
-      sendJson(res, 200, result);
+      await sendJson(req, res, 200, result);
     }
   } catch (e) {
     if (e instanceof MatrixError) {
       status = e.status;
-      sendJson(res, e.status, e.toJSON(), e.status === 429 ? { 'Retry-After': String(Math.ceil(Number(e.extra['retry_after_ms'] ?? 1000) / 1000)) } : undefined);
+      await sendJson(req, res, e.status, e.toJSON(), e.status === 429 ? { 'Retry-After': String(Math.ceil(Number(e.extra['retry_after_ms'] ?? 1000) / 1000)) } : undefined);
     } else {
       status = 500;
       opts.logger.error('request failed', { requestId, method, route: path, error: (e as Error).message, stack: (e as Error).stack });
-      sendJson(res, 500, { errcode: 'M_UNKNOWN', error: 'Internal server error' });
+      await sendJson(req, res, 500, { errcode: 'M_UNKNOWN', error: 'Internal server error' });
     }
   } finally {
     opts.logger.debug('request', { requestId, method, route: path.replace(/\/(\$|!|@)[^/]*/g, '/$1…'), status, ms: Math.round(performance.now() - started) });

@@ -8,9 +8,18 @@ import { admin } from './de/admin.ts';
 import { chat } from './de/chat.ts';
 import { moderation } from './de/moderation.ts';
 import { sso } from './de/sso.ts';
+import { training } from './de/training.ts';
+import { lowBandwidth } from './de/low-bandwidth.ts';
+import { feedback } from './de/feedback.ts';
+import { report } from './de/report.ts';
+import { supervision } from './de/supervision.ts';
 
 export const templates = {
   ...student, ...escalation, ...supporter, ...counsellor, ...admin, ...chat, ...moderation, ...sso,
+  ...training,
+  ...lowBandwidth, ...feedback,
+  ...report,
+  ...supervision,
   'app.title': 'Peerline',
   'app.language': 'Sprache',
   'app.sections': 'Bereiche',

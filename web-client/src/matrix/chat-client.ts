@@ -2,7 +2,7 @@
 // IndexedDB store keeps device keys and room keys across reloads) and turns rooms and timelines into
 // the plain values the state layer observes. Loaded with import() after first paint.
 import {
-  ClientEvent, createClient, Direction, EventStatus, EventType, MatrixEventEvent, MsgType, PendingEventOrdering, ReceiptType, RoomEvent,
+  ClientEvent, createClient, Direction, EventStatus, EventType, Filter, MatrixEventEvent, MsgType, PendingEventOrdering, ReceiptType, RoomEvent,
   RoomMemberEvent, SyncState, type MatrixClient, type MatrixEvent, type Room,
 } from 'matrix-js-sdk';
 import type { Session } from './session.ts';
@@ -77,6 +77,47 @@ export interface RoomEventView {
 
 export const CRYPTO_DB_PREFIX = 'peerline-crypto';
 
+export interface ChatClientOptions {
+  /**
+   * Text-only mode (platform/text-only.ts): a lean sync filter, no typing notifications either way,
+   * no read receipts for one's own messages. Encryption is the same in both modes.
+   */
+  textOnly?: boolean;
+}
+
+/** Messages a room starts with in text-only mode (older ones page in on scroll, 40 at a time). */
+const TEXT_ONLY_TIMELINE_LIMIT = 20;
+
+/**
+ * How long text-only mode holds a read receipt: messages read meanwhile share one receipt, and an
+ * answer sent meanwhile makes it needless (sending an event marks everything before it read, spec
+ * "Receiving notifications"; clients count a sender as having read up to their own message).
+ */
+const TEXT_ONLY_RECEIPT_DELAY_MS = 8000;
+
+/**
+ * The sync filter of text-only mode: members loaded lazily, a short first timeline, no presence, no
+ * ephemeral events (typing notifications and others' read receipts each wake the long poll for a
+ * whole response; "seen" then follows from the other person's answers), and none of the event types
+ * Peerline never shows (calls, reactions, polls, stickers, locations). State events all stay: a room
+ * missing one would go wrong (membership, encryption, the Peerline session state).
+ */
+export function textOnlySyncFilter(userId: string): Filter {
+  const filter = new Filter(userId);
+  filter.setDefinition({
+    presence: { not_types: ['*'] },
+    room: {
+      state: { lazy_load_members: true },
+      timeline: {
+        limit: TEXT_ONLY_TIMELINE_LIMIT,
+        not_types: ['m.reaction', 'm.sticker', 'm.call.*', 'org.matrix.msc3401.call*', 'm.poll.*', 'org.matrix.msc3381.*', 'm.beacon*', 'org.matrix.msc3672.beacon*'],
+      },
+      ephemeral: { types: [] },
+    },
+  });
+  return filter;
+}
+
 export class ChatClient {
   readonly session: Session;
   private readonly client: MatrixClient;
@@ -96,24 +137,27 @@ export class ChatClient {
     this.events.onChange(null);
   };
   private readonly onBrowserOffline = (): void => this.events.onChange(null);
+  private textOnly: boolean;
 
-  private constructor(session: Session, client: MatrixClient, events: ChatClientEvents) {
+  private constructor(session: Session, client: MatrixClient, events: ChatClientEvents, options: ChatClientOptions) {
     this.session = session;
     this.client = client;
     this.events = events;
+    this.textOnly = options.textOnly === true;
   }
 
-  static async start(session: Session, events: ChatClientEvents): Promise<ChatClient> {
+  static async start(session: Session, events: ChatClientEvents, options: ChatClientOptions = {}): Promise<ChatClient> {
     const client = createClient({
       baseUrl: session.homeserverUrl, userId: session.userId, deviceId: session.deviceId, accessToken: session.accessToken,
       cryptoCallbacks: secretStorageCallbacks,
     });
     await client.initRustCrypto({ cryptoDatabasePrefix: CRYPTO_DB_PREFIX });
-    const chat = new ChatClient(session, client, events);
+    const chat = new ChatClient(session, client, events, options);
     chat.listen();
     chat.profileReady = chat.hideGlobalName();
     await client.startClient({
-      initialSyncLimit: 50, lazyLoadMembers: true,
+      initialSyncLimit: chat.textOnly ? TEXT_ONLY_TIMELINE_LIMIT : 50, lazyLoadMembers: true,
+      ...(chat.textOnly ? { filter: textOnlySyncFilter(session.userId) } : {}),
       // Messages being sent stay apart from the timeline until the server echoes them, so their state shows.
       pendingEventOrdering: PendingEventOrdering.Detached,
     });
@@ -182,12 +226,23 @@ export class ChatClient {
           roomId: r.roomId,
           name: this.nameOf(r),
           encrypted: r.hasEncryptionStateEvent(),
-          unread: r.getUnreadNotificationCount(),
+          // A server may not yet count my own message as reading what came before it (Synapse does not).
+          unread: this.textOnly && this.spokeLast(r) ? 0 : r.getUnreadNotificationCount(),
           lastActivity: r.getLastActiveTimestamp(),
           ...(kind ? { kind } : {}),
         };
       })
       .sort((a, b) => b.lastActivity - a.lastActivity);
+  }
+
+  /** Whether the room's newest message is mine. */
+  private spokeLast(room: Room): boolean {
+    const events = room.getLiveTimeline().getEvents();
+    for (let i = events.length - 1; i >= 0; i--) {
+      const type = events[i]!.getType();
+      if (type === EventType.RoomMessage || type === EventType.RoomMessageEncrypted) return events[i]!.getSender() === this.session.userId;
+    }
+    return false;
   }
 
   roomName(roomId: string): string {
@@ -237,6 +292,9 @@ export class ChatClient {
     return raw && raw !== this.session.userId ? raw : '';
   }
 
+  /** Switches text-only mode's typing and receipt rules now; its sync filter applies from the next start. */
+  setTextOnly(on: boolean): void { this.textOnly = on; }
+
   /** Names of the other members typing in the room now. */
   typing(roomId: string): string[] {
     const room = this.client.getRoom(roomId);
@@ -246,11 +304,33 @@ export class ChatClient {
 
   /** Tells the room I am (or stopped) typing; best effort. */
   async setTyping(roomId: string, typing: boolean): Promise<void> {
+    if (this.textOnly) return; // two requests per message, and their echoes, for a nicety
     try { await this.client.sendTyping(roomId, typing, 30_000); } catch { /* offline: typing is not worth queueing */ }
   }
 
-  /** Sends a read receipt for the room's newest event, unless I have read it already. */
+  /** Read receipts text-only mode holds back, by room. */
+  private readonly heldReceipts = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /** Sends a read receipt for the room's newest event, unless I have read it already (text-only mode: a little later, see TEXT_ONLY_RECEIPT_DELAY_MS). */
   async markRead(roomId: string): Promise<void> {
+    if (this.textOnly) {
+      const last = this.client.getRoom(roomId)?.getLiveTimeline().getEvents().at(-1);
+      // My own message needs no receipt: the server counts it as read (spec: "Receipts").
+      if (!last || last.getSender() === this.session.userId) return;
+      clearTimeout(this.heldReceipts.get(roomId));
+      this.heldReceipts.set(roomId, setTimeout(() => { this.heldReceipts.delete(roomId); void this.sendReceipt(roomId); }, TEXT_ONLY_RECEIPT_DELAY_MS));
+      return;
+    }
+    await this.sendReceipt(roomId);
+  }
+
+  /** Drops a held receipt: a message I send in the room marks it read anyway. */
+  private dropHeldReceipt(roomId: string): void {
+    clearTimeout(this.heldReceipts.get(roomId));
+    this.heldReceipts.delete(roomId);
+  }
+
+  private async sendReceipt(roomId: string): Promise<void> {
     const room = this.client.getRoom(roomId);
     const events = room?.getLiveTimeline().getEvents() ?? [];
     const last = [...events].reverse().find((e) => e.getId() && !e.getId()!.startsWith('~') && e.status === null);
@@ -418,6 +498,7 @@ export class ChatClient {
   }
 
   async sendText(roomId: string, body: string): Promise<void> {
+    this.dropHeldReceipt(roomId);
     await this.client.sendMessage(roomId, { msgtype: MsgType.Text, body });
   }
 
@@ -425,6 +506,7 @@ export class ChatClient {
   async sendEvent(roomId: string, type: string, content: Record<string, unknown>): Promise<string> {
     // The SDK's typed overloads know only the spec's event types; custom org.peerline.* types are sent the same way.
     const send = this.client.sendEvent.bind(this.client) as (roomId: string, type: string, content: Record<string, unknown>) => Promise<{ event_id: string }>;
+    this.dropHeldReceipt(roomId);
     const res = await send(roomId, type, content);
     return res.event_id;
   }
@@ -440,6 +522,7 @@ export class ChatClient {
   /** Invalidates the token on the server (best effort) and stops syncing; the caller wipes local data. */
   async logout(): Promise<void> {
     if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
+    for (const t of this.heldReceipts.values()) clearTimeout(t);
     this.unlisten();
     this.client.stopClient();
     try { await this.client.logout(true); } catch { /* offline or already invalid: local data still goes */ }
@@ -451,6 +534,7 @@ export class ChatClient {
 
   stop(): void {
     if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
+    for (const t of this.heldReceipts.values()) clearTimeout(t);
     this.unlisten();
     this.client.stopClient();
   }

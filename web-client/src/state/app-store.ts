@@ -9,6 +9,7 @@ import type * as KeyBackupModule from '../matrix/key-backup.ts';
 import { registerWithToken, RegistrationError, type RegistrationProblem, type RegistrationRequest } from '../matrix/registration.ts';
 import { listDevices, logOutOtherDevices, type DeviceInfo } from '../matrix/devices.ts';
 import { forgetSession, loadSession, saveSession, wipeIndexedDb, type KeyValueStorage } from '../platform/storage.ts';
+import { browserConnectionHint, setTextOnly, textOnlyPreference, type TextOnlyPreference } from '../platform/text-only.ts';
 
 export type Phase = 'signed-out' | 'signing-in' | 'starting' | 'ready';
 export type SignInProblem = 'credentials' | 'network' | 'server' | null;
@@ -155,7 +156,7 @@ export class AppStore extends EventTarget {
       },
       onSessionEnded: () => { void this.signOut(); },
       onRoomEvent: (roomId, event) => { this.dispatchEvent(new CustomEvent<RoomEventDetail>('room-event', { detail: { roomId, event } })); },
-    });
+    }, { textOnly: this.textOnly().on });
     this.set({ phase: 'ready' });
     this.refresh(null);
     void this.checkKeyBackup(password);
@@ -237,6 +238,18 @@ export class AppStore extends EventTarget {
       selectedRoomKind: c.roomKind(roomId) ?? null,
       selectedRoomMyName: c.myName(roomId),
     };
+  }
+
+  /** Text-only mode on this device (platform/text-only.ts): chosen, suggested by the browser's connection hint, or off. */
+  textOnly(): TextOnlyPreference {
+    try { return textOnlyPreference(this.storage, browserConnectionHint()); } catch { return { on: false, source: 'default' }; }
+  }
+
+  /** Chooses text-only mode on this device; typing and receipts follow now, the lighter sync from the next start. */
+  setTextOnly(on: boolean): void {
+    setTextOnly(this.storage, on);
+    this.client?.setTextOnly(on);
+    this.dispatchEvent(new Event('change'));
   }
 
   /** Tells the open room whether I am typing. */

@@ -365,12 +365,16 @@ export class SyncService {
     const cached = this.unreadCache.get(key);
     if (cached && cached.readPos === readPos && cached.lastPos === lastPos) return { ...cached.counts };
     // Only message-like events, invites of this user and tombstones can notify under the default rules.
-    const rows = this.db.all<{ event_id: string; type: string }>(
-      `SELECT event_id, type FROM events WHERE room_id = ? AND stream_pos > ? AND sender != ? AND outlier = 0 AND rejected IS NULL
+    // The user's own events are read back too: sending an event marks everything before it read
+    // (spec: "Receiving notifications"), so counting stops at the newest of them.
+    const rows = this.db.all<{ event_id: string; type: string; sender: string }>(
+      `SELECT event_id, type, sender FROM events WHERE room_id = ? AND stream_pos > ? AND outlier = 0 AND rejected IS NULL
          AND (state_key IS NULL OR (type = 'm.room.member' AND state_key = ?) OR type = 'm.room.tombstone')
        ORDER BY stream_pos DESC LIMIT ?`,
-      roomId, readPos, userId, userId, UNREAD_SCAN,
+      roomId, readPos, userId, UNREAD_SCAN,
     );
+    const ownIndex = rows.findIndex((r) => r.sender === userId);
+    if (ownIndex >= 0) rows.length = ownIndex;
     let notifications = 0;
     let highlights = 0;
     const judge = rows.length > 0 && this.judge ? this.judge(userId, roomId) : null;

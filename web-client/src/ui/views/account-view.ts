@@ -12,6 +12,8 @@ import type { WithdrawConsentEvent } from '../components/consent-receipts/consen
 import '../components/consent-receipts/consent-receipts.component.ts';
 import '../components/erase-account/erase-account.component.ts';
 import '../components/notification-settings/notification-settings.component.ts';
+import '../components/text-only-settings/text-only-settings.component.ts';
+import type { TextOnlyChangeEvent } from '../components/text-only-settings/text-only-settings.component.ts';
 
 type ReceiptsProblem = 'load' | 'withdraw' | null;
 
@@ -126,6 +128,11 @@ export class AccountView extends DeskView {
       <section aria-labelledby="notifications-heading">
         <h2 id="notifications-heading">${msg('Notifications', { id: 'account.notifications.heading' })}</h2>
         <peerline-notification-settings></peerline-notification-settings>
+      </section>
+      <section aria-labelledby="text-only-heading">
+        <h2 id="text-only-heading">${msg('Slow connection', { id: 'account.text-only.heading' })}</h2>
+        <peerline-text-only-settings .preference=${this.store?.textOnly() ?? { on: false, source: 'default' }}
+          @text-only-change=${(e: TextOnlyChangeEvent) => { this.store?.setTextOnly(e.detail.on); this.requestUpdate(); }}></peerline-text-only-settings>
       </section>
       <section aria-labelledby="erase-heading">
         <h2 id="erase-heading">${msg('Erase my account', { id: 'account.erase.heading' })}</h2>
