@@ -28,9 +28,10 @@ import type { SupporterRecord } from '../bridge-service/src/store/store.ts';
 const quick = process.argv.includes('--quick');
 const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const TRAINING = [
-  { module: 'safeguarding', version: 1, completed: day(-30), expires: null },
-  { module: 'listening-basics', version: 2, completed: day(-30), expires: null },
-  { module: 'mental-health-first-aid', version: 1, completed: day(-30), expires: null },
+  { module: 'active-listening', version: 1, completed: day(-30), expires: null },
+  { module: 'boundaries-confidentiality', version: 1, completed: day(-30), expires: null },
+  { module: 'risk-and-escalation', version: 1, completed: day(-30), expires: null },
+  { module: 'group-moderation', version: 1, completed: day(-30), expires: null },
 ];
 
 function bridgeJson<T = Record<string, unknown>>(bridge: TestBridge, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: T }> {

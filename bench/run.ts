@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const benches = ['homeserver.bench.ts', 'federation.bench.ts', 'bridge.bench.ts', 'web-client.bench.ts', 'web-client-chat.bench.ts', 'demo.bench.ts'];
+const benches = ['homeserver.bench.ts', 'federation.bench.ts', 'bridge.bench.ts', 'web-client.bench.ts', 'web-client-chat.bench.ts', 'demo.bench.ts', 'program-report.bench.ts', 'program-web.bench.ts'];
 const extra = process.argv.slice(2);
 let failed = false;
 process.env['PEERLINE_BENCH_RUN'] = new Date().toISOString();

@@ -19,6 +19,9 @@ import { feedbackModule } from './feedback/module.ts';
 import { figuresModule } from './figures/module.ts';
 import { matchingModule } from './matching/module.ts';
 import { moderationModule } from './moderation/module.ts';
+import { reportModule } from './report/module.ts';
+import { supervisionModule } from './supervision/module.ts';
+import { trainingModule } from './training/module.ts';
 
 const USAGE = 'usage: npm run bridge -- [generate-registration | verify-audit | policy-schema] --config FILE';
 
@@ -43,7 +46,9 @@ async function run(cfg: BridgeConfig): Promise<void> {
   const store = await openStore(cfg);
   let bridge;
   try {
-    bridge = createBridge(cfg, { logger, store, modules: [escalationModule(), figuresModule(), matchingModule(), moderationModule(), feedbackModule()] });
+    // Supervision nudges the matcher when a supporter's wellbeing break starts or ends.
+    const matching = matchingModule();
+    bridge = createBridge(cfg, { logger, store, modules: [escalationModule(), figuresModule(), matching, supervisionModule({ onSupporterChange: () => { matching.parts.context.signals.kick(); matching.parts.context.signals.availabilityChanged(); } }), moderationModule(), feedbackModule(), trainingModule(), reportModule()] });
   } catch (e) {
     await store.close();
     if (e instanceof PolicyLoadError) fail(e.message);

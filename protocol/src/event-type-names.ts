@@ -12,6 +12,8 @@ export const ESCALATION_SUGGESTION_EVENT_TYPE = 'org.peerline.escalation.suggest
 export const CONSENT_RECEIPT_EVENT_TYPE = 'org.peerline.consent.receipt';
 /** Encrypted in-room event: a follow-up check-in offered at a proposed time, then accepted or declined. */
 export const CHECKIN_EVENT_TYPE = 'org.peerline.checkin';
+/** State event (state_key "") marking a supervision debrief room: supporter and supervisor, never a student. */
+export const DEBRIEF_EVENT_TYPE = 'org.peerline.debrief';
 
 /** The state key of the session state event: one per room. */
 export const SESSION_STATE_KEY = '';
@@ -21,6 +23,7 @@ export const PEERLINE_EVENT_TYPES = [
   ESCALATION_SUGGESTION_EVENT_TYPE,
   CONSENT_RECEIPT_EVENT_TYPE,
   CHECKIN_EVENT_TYPE,
+  DEBRIEF_EVENT_TYPE,
 ] as const;
 export type PeerlineEventType = (typeof PEERLINE_EVENT_TYPES)[number];
 
@@ -43,3 +46,14 @@ export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 
 /** org.peerline.checkin `action`: offer (supporter proposes), accept or decline (student answers). */
 export const CHECKIN_ACTIONS = ['offer', 'accept', 'decline'] as const;
+
+/** Why a supporter flags one of their sessions for a supervisor's review (a code, never words about the student). */
+export const REVIEW_FLAG_REASONS = [
+  'risk_unclear',
+  'boundary_concern',
+  'unsure_how_to_respond',
+  'distressing_for_me',
+  'safeguarding_question',
+  'other',
+] as const;
+export type ReviewFlagReason = (typeof REVIEW_FLAG_REASONS)[number];

@@ -5,6 +5,7 @@ import {
   CheckInContentSchema,
   CONSENT_RECEIPT_EVENT_TYPE,
   ConsentReceiptReferenceContentSchema,
+  DEBRIEF_EVENT_TYPE,
   ESCALATION_REASONS,
   ESCALATION_SUGGESTION_EVENT_TYPE,
   EscalationSuggestionContentSchema,
@@ -35,6 +36,7 @@ describe('Peerline event types', () => {
       'org.peerline.escalation.suggestion',
       'org.peerline.consent.receipt',
       'org.peerline.checkin',
+      'org.peerline.debrief',
     ]);
     expect(new Set(PEERLINE_EVENT_TYPES).size).toBe(PEERLINE_EVENT_TYPES.length);
     expect(SESSION_STATE_KEY).toBe('');
@@ -125,5 +127,16 @@ describe('org.peerline.checkin', () => {
   it('names a missing proposed time and an unknown action', () => {
     const result = validatePeerlineEventContent(CHECKIN_EVENT_TYPE, { checkin_id: checkin.checkin_id, action: 'maybe' });
     expect(result.ok ? [] : result.issues.map((i) => i.path).sort()).toEqual(['/action', '/proposed_ts']);
+  });
+});
+
+describe('org.peerline.debrief', () => {
+  const debrief = { debrief_id: 'db_8Jk2mPq0ZxVb', institution: 'a.example', supporter: '@sup:a.example', supervisor: '@coun:a.example', about_session: true, created_ts: 1_700_000_000_000 };
+  it('accepts the debrief metadata and refuses anything riding along, such as a student or a topic', () => {
+    expect(validatePeerlineEventContent(DEBRIEF_EVENT_TYPE, debrief).ok).toBe(true);
+    const extra = validatePeerlineEventContent(DEBRIEF_EVENT_TYPE, { ...debrief, student: '@s:a.example', topic: 'exam-stress' });
+    expect(extra.ok ? [] : extra.issues.map((i) => i.path).sort()).toEqual(['/student', '/topic']);
+    const bad = validatePeerlineEventContent(DEBRIEF_EVENT_TYPE, { ...debrief, supervisor: 'coun' });
+    expect(bad.ok ? [] : bad.issues.map((i) => i.path)).toEqual(['/supervisor']);
   });
 });

@@ -11,6 +11,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import {
   EscalationSeveritySchema,
+  MatrixUserIdSchema,
   RandomIdSchema,
   MatrixServerNameSchema,
   Sha256Base64Schema,
@@ -21,6 +22,7 @@ import type { Validation } from './validation.ts';
 import {
   CHECKIN_EVENT_TYPE,
   CONSENT_RECEIPT_EVENT_TYPE,
+  DEBRIEF_EVENT_TYPE,
   ESCALATION_REASONS,
   ESCALATION_SUGGESTION_EVENT_TYPE,
   SESSION_EVENT_TYPE,
@@ -32,14 +34,16 @@ export {
   CHECKIN_ACTIONS,
   CHECKIN_EVENT_TYPE,
   CONSENT_RECEIPT_EVENT_TYPE,
+  DEBRIEF_EVENT_TYPE,
   ESCALATION_REASONS,
   ESCALATION_SUGGESTION_EVENT_TYPE,
   isPeerlineEventType,
   PEERLINE_EVENT_TYPES,
+  REVIEW_FLAG_REASONS,
   SESSION_EVENT_TYPE,
   SESSION_STATE_KEY,
 } from './event-type-names.ts';
-export type { EscalationReason, PeerlineEventType } from './event-type-names.ts';
+export type { EscalationReason, PeerlineEventType, ReviewFlagReason } from './event-type-names.ts';
 
 // ---- org.peerline.session -------------------------------------------------------------------------
 
@@ -117,6 +121,24 @@ export const CheckInContentSchema = Type.Object(
 );
 export type CheckInContent = Static<typeof CheckInContentSchema>;
 
+// ---- org.peerline.debrief ------------------------------------------------------------------------
+
+// A state event, so unencrypted and readable by the homeserver: it says only that the room is a
+// supervision debrief and between whom. Nothing about a student — not even the session's topic, which
+// the members read from the bridge — and unknown keys are refused so nothing can ride along.
+export const DebriefContentSchema = Type.Object(
+  {
+    debrief_id: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'the bridge\'s id of the debrief: 8–64 letters, digits, _ or -' }),
+    institution: MatrixServerNameSchema,
+    supporter: { ...MatrixUserIdSchema, description: 'the Matrix user id of the supporter who asked for the debrief' },
+    supervisor: { ...MatrixUserIdSchema, description: 'the Matrix user id of the supervising counsellor' },
+    about_session: Type.Boolean({ description: 'whether the debrief is about one of the supporter\'s sessions (which one, only the members learn from the bridge)' }),
+    created_ts: TimestampMsSchema,
+  },
+  { additionalProperties: false, title: 'org.peerline.debrief content', description: 'Marks a supervision debrief room; never anything of a student.' },
+);
+export type DebriefContent = Static<typeof DebriefContentSchema>;
+
 // ---- lookup by type -------------------------------------------------------------------------------
 
 export const PEERLINE_EVENT_CONTENT_SCHEMAS = {
@@ -124,6 +146,7 @@ export const PEERLINE_EVENT_CONTENT_SCHEMAS = {
   [ESCALATION_SUGGESTION_EVENT_TYPE]: EscalationSuggestionContentSchema,
   [CONSENT_RECEIPT_EVENT_TYPE]: ConsentReceiptReferenceContentSchema,
   [CHECKIN_EVENT_TYPE]: CheckInContentSchema,
+  [DEBRIEF_EVENT_TYPE]: DebriefContentSchema,
 } as const;
 
 export interface PeerlineEventContentMap {
@@ -131,6 +154,7 @@ export interface PeerlineEventContentMap {
   [ESCALATION_SUGGESTION_EVENT_TYPE]: EscalationSuggestionContent;
   [CONSENT_RECEIPT_EVENT_TYPE]: ConsentReceiptReferenceContent;
   [CHECKIN_EVENT_TYPE]: CheckInContent;
+  [DEBRIEF_EVENT_TYPE]: DebriefContent;
 }
 
 /** Validates the content of a Peerline event (e.g. after decryption) against its type's schema. */

@@ -56,8 +56,8 @@ describe('institution policy', () => {
   });
 
   it('rejects a topic needing a training module the policy does not define', () => {
-    const problems = problemsOf((d) => { ((d['topics'] as { needs_training: string[] }[])[1]!).needs_training.push('juggling'); });
-    expect(problems).toContainEqual({ path: '$.topics[1].needs_training[1]', message: 'expected a module listed in supporters.training.modules, found "juggling"' });
+    const problems = problemsOf((d) => { ((d['topics'] as { needs_training: string[] }[])[0]!).needs_training.push('juggling'); });
+    expect(problems).toContainEqual({ path: '$.topics[0].needs_training[1]', message: 'expected a module listed in supporters.training.modules, found "juggling"' });
   });
 
   it('rejects duplicate topic ids, a partner equal to the institution, and a range ending before it starts', () => {

@@ -83,6 +83,13 @@ export const TrainingModuleSchema = Type.Object({
   label: text('the name of the training module'),
   min_version: Type.Integer({ minimum: 1, description: 'the lowest version of the module that counts (a whole number from 1)' }),
   valid_days: whole('days a completion stays valid', 3650),
+  file: Type.Optional(Type.String({
+    pattern: '\\.ya?ml$', maxLength: 300,
+    'x-expected': "the path of the module's YAML file (training module schema), relative to the policy file's folder, such as 'training/active-listening.yaml'",
+    description: 'The module as taught in the web client: a YAML file following the training module schema (protocol/src/training.ts), '
+      + "relative to the policy file's folder (or absolute), loaded and validated with the policy; its id must be this module's and its "
+      + 'version at least min_version. Without it the module is taken outside the app and admins record completions on the roster.',
+  })),
 }, { additionalProperties: false, title: 'training module' });
 
 export const CrisisResourceSchema = Type.Object({
@@ -164,7 +171,13 @@ export const PolicySchema = Type.Object({
       default: whole('concurrent sessions per supporter', 50),
       max: whole('concurrent sessions the roster may give a supporter', 50),
     }, { additionalProperties: false, title: 'supporter capacity' }),
+    // Wellbeing (issue #9): a supporter who reached this many sessions today (in the support-hours
+    // time zone) is offered no more requests until tomorrow. Absent: no daily cap.
+    max_sessions_per_day: Type.Optional(whole('sessions one supporter starts per day, counted in the support-hours time zone', 200)),
   }, { additionalProperties: false, title: 'supporter rules' }),
+  supervision: Type.Optional(Type.Object({
+    team: Type.Optional(Type.String({ ...SlugSchema, description: "the roster team whose counsellors supervise supporters; absent: every active counsellor" })),
+  }, { additionalProperties: false, title: 'supervision of supporters (caseload metadata, debriefs, flags for review)' })),
   retention_days: Type.Object({
     peer: whole('days peer rooms are kept', 3650),
     group: whole('days support-group rooms are kept', 3650),

@@ -64,7 +64,7 @@ describe('the admin desk in the browser', () => {
     expect(await axeViolations(page)).toEqual([]);
 
     await form.getByLabel('Matrix user ID').fill(supporter.userId);
-    for (const module of ['Safeguarding', 'Active listening']) {
+    for (const module of ['Boundaries and confidentiality', 'Recognising risk and suggesting escalation', 'Active listening']) {
       await form.getByRole('group', { name: module }).getByRole('checkbox', { name: 'Completed' }).check();
     }
     await form.getByRole('button', { name: 'Save supporter' }).click();
@@ -72,7 +72,7 @@ describe('the admin desk in the browser', () => {
     await expect(refusal.count()).resolves.toBe(0);
     const row = page.getByRole('table', { name: 'Supporters (1)' }).getByRole('row', { name: new RegExp(supporter.userId) });
     const listed = await row.innerText();
-    for (const part of ['Exam stress', 'Safeguarding v1', 'Active listening v2']) expect(listed).toContain(part);
+    for (const part of ['Exam stress', 'Boundaries and confidentiality v1', 'Active listening v1']) expect(listed).toContain(part);
     expect(await axeViolations(page)).toEqual([]);
     const stored = await bridge.api<{ supporters: { user_id: string; qualified_topics: string[] }[] }>('GET', '/v1/admin/roster/supporters', { token: stack.adminToken });
     expect(stored.body.supporters).toEqual([expect.objectContaining({ user_id: supporter.userId, qualified_topics: ['exam-stress'] })]);

@@ -9,8 +9,8 @@ import { resolve } from 'node:path';
 import type { RegisteredUser } from '../helpers/homeserver.ts';
 import { signInToBridge } from '../helpers/bridge.ts';
 import { axeViolations } from '../helpers/browser.ts';
-import { collectMessages, newClient, sdk, waitFor, type Client } from '../helpers/client.ts';
-import { openSection, putSupporter, SHOTS, startWebStack, type WebStack } from '../helpers/web-stack.ts';
+import { collectMessages, joinEncryptedRoom, newClient, sdk, waitFor, type Client } from '../helpers/client.ts';
+import { openSection, putSupporter, SHOTS, startWebStack, trainingRecords, type WebStack } from '../helpers/web-stack.ts';
 import { ESCALATION_SUGGESTION_EVENT_TYPE } from '../../protocol/src/event-types.ts';
 
 const enc = encodeURIComponent;
@@ -36,7 +36,9 @@ describe('the supporter desk in the browser', () => {
   beforeAll(async () => {
     stack = await startWebStack();
     [student, supporter] = await Promise.all([stack.hs.registerUser('student-desk'), stack.hs.registerUser('supporter-desk')]);
-    await putSupporter(stack.bridge, stack.adminToken, supporter.userId, ['exam-stress', 'low-mood']);
+    // Friendships needs the group moderation module, which this supporter has not done.
+    const training = trainingRecords().filter((t) => t.module !== 'group-moderation');
+    await putSupporter(stack.bridge, stack.adminToken, supporter.userId, ['exam-stress', 'friendships'], training);
   }, 120_000);
 
   afterAll(async () => {
@@ -48,15 +50,22 @@ describe('the supporter desk in the browser', () => {
     const { hs, bridge } = stack;
     const page = await stack.signIn(supporter, { viewport: { width: 1000, height: 900 } });
 
-    // The desk: availability off, trained topics only (low-mood needs training the supporter lacks).
+    // The desk: availability off, trained topics only; friendships is blocked, said with why and a way to the module.
     await openSection(page, 'Supporter desk', { timeout: 30_000 });
     await page.getByRole('heading', { name: 'Supporter desk', level: 1 }).waitFor();
     const main = page.getByRole('main');
     await main.getByRole('switch', { name: 'Take requests now' }).waitFor();
     await expect(main.getByRole('checkbox', { name: 'Exam stress' }).isChecked()).resolves.toBe(true);
-    await expect(main.getByRole('checkbox', { name: 'Low mood' }).count()).resolves.toBe(0);
-    await main.getByText('Not trained (or training expired) for: Low mood.').waitFor();
+    await expect(main.getByRole('checkbox', { name: 'Friendships' }).count()).resolves.toBe(0);
+    await main.getByText('Friendships and relationships: Group moderation and cyberbullying is missing.').waitFor();
     expect(await axeViolations(page)).toEqual([]);
+    await main.getByRole('button', { name: 'Go to the training: Group moderation and cyberbullying' }).click();
+    await main.getByRole('heading', { name: 'Group moderation and cyberbullying', level: 2 }).waitFor();
+    await main.getByText('Part 1 of 6').waitFor();
+    await main.getByRole('heading', { name: 'Your role as a moderator', level: 3 }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await main.getByRole('button', { name: 'Leave the module' }).click();
+    await main.getByRole('button', { name: 'Start: Group moderation and cyberbullying' }).waitFor();
 
     await main.getByRole('switch', { name: 'Take requests now' }).check();
     await main.getByRole('status').filter({ hasText: 'You are available.' }).waitFor();
@@ -84,7 +93,7 @@ describe('the supporter desk in the browser', () => {
     const roomId = req.body.session?.room_id ?? '';
     expect(roomId).not.toBe('');
     await waitFor('the student\'s invite', () => sc.getRoom(roomId)?.getMyMembership() === 'invite', 30_000);
-    await sc.joinRoom(roomId);
+    await joinEncryptedRoom(sc, roomId);
     const atStudent = collectMessages(sc, roomId);
     const suggestions = collectEvents(sc, roomId, ESCALATION_SUGGESTION_EVENT_TYPE);
     await sc.sendTextMessage(roomId, 'Hello, thanks for taking this.');

@@ -193,6 +193,10 @@ export function testPolicy(serverName: string, partners: string[] = []): Record<
   doc['support_hours'] = { time_zone: 'UTC', weekly: week } as never;
   (doc['escalation'] as Record<string, unknown>)['on_duty'] = { time_zone: 'UTC', weekly: week };
   doc['rate_limits'] = { support_requests_per_hour: 100, api_requests_per_minute: 100_000, session_creations_per_minute: 100_000 } as never;
+  // The policy is written elsewhere: its training module files are named by absolute path.
+  for (const m of ((doc['supporters'] as { training: { modules: { file?: string }[] } }).training.modules)) {
+    if (m.file !== undefined) m.file = join(ROOT, 'bridge-service/policies', m.file);
+  }
   return doc;
 }
 

@@ -134,15 +134,15 @@ export async function startWebStack(): Promise<WebStack> {
   }
 }
 
-/** The training every test supporter has: safeguarding v1 and listening basics v2, done 30 days ago. */
+/** The training every test supporter has: every module of the School A sample (v1), done 30 days ago. */
 export function trainingRecords(): { module: string; version: number; completed: string }[] {
   const completed = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
-  return [{ module: 'safeguarding', version: 1, completed }, { module: 'listening-basics', version: 2, completed }];
+  return ['active-listening', 'boundaries-confidentiality', 'risk-and-escalation', 'group-moderation'].map((module) => ({ module, version: 1, completed }));
 }
 
-/** Puts `userId` on the bridge's roster as a supporter for `topics`, with the shared training records. */
-export async function putSupporter(bridge: TestBridge, adminToken: string, userId: string, topics: string[] = ['exam-stress']): Promise<void> {
-  const put = await bridge.api('PUT', `/v1/admin/roster/supporters/${enc(userId)}`, { token: adminToken, body: { topics, training: trainingRecords() } });
+/** Puts `userId` on the bridge's roster as a supporter for `topics`, with the shared training records (or `training`). */
+export async function putSupporter(bridge: TestBridge, adminToken: string, userId: string, topics: string[] = ['exam-stress'], training = trainingRecords()): Promise<void> {
+  const put = await bridge.api('PUT', `/v1/admin/roster/supporters/${enc(userId)}`, { token: adminToken, body: { topics, training } });
   expect(put.status, JSON.stringify(put.body)).toBe(200);
 }
 

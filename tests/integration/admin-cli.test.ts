@@ -94,8 +94,8 @@ describe('admin CLI', () => {
     const good = join(work, 'roster.csv');
     writeFileSync(good, [
       'user_id,role,topics,training,active,capacity,team',
-      `@sup-one:${sn},supporter,exam-stress;friendships,listening-basics:2:2026-01-10;safeguarding:1:2026-01-12,true,3,`,
-      `"@sup-two:${sn}",Supporter,low-mood,"listening-basics:2:2026-02-01;safeguarding:1:2026-02-01;mental-health-first-aid:1:2026-02-02",yes,,`,
+      `@sup-one:${sn},supporter,exam-stress;friendships,active-listening:1:2026-01-10;boundaries-confidentiality:1:2026-01-12,true,3,`,
+      `"@sup-two:${sn}",Supporter,low-mood,"active-listening:1:2026-02-01;boundaries-confidentiality:1:2026-02-01;risk-and-escalation:1:2026-02-02",yes,,`,
       `@couns-one:${sn},counsellor,,,true,,wellbeing`,
       '',
     ].join('\r\n'));
@@ -115,16 +115,16 @@ describe('admin CLI', () => {
     expect(await supporters()).toEqual([`@sup-one:${sn}`, `@sup-two:${sn}`]);
     const one = await bridge.api<{ topics: string[]; capacity: number; training: { module: string; version: number; completed: string }[] }>('GET', `/v1/admin/roster/supporters/${encodeURIComponent(`@sup-one:${sn}`)}`, { token: session });
     expect(one.body).toMatchObject({ topics: ['exam-stress', 'friendships'], capacity: 3 });
-    expect(one.body.training.map((t) => `${t.module}:${t.version}:${t.completed}`)).toEqual(['listening-basics:2:2026-01-10', 'safeguarding:1:2026-01-12']);
+    expect(one.body.training.map((t) => `${t.module}:${t.version}:${t.completed}`)).toEqual(['active-listening:1:2026-01-10', 'boundaries-confidentiality:1:2026-01-12']);
     const couns = await bridge.api<{ team: string; active: boolean }>('GET', `/v1/admin/roster/counsellors/${encodeURIComponent(`@couns-one:${sn}`)}`, { token: session });
     expect(couns.body).toMatchObject({ team: 'wellbeing', active: true });
 
     const bad = join(work, 'roster-bad.csv');
     writeFileSync(bad, [
       'user_id,role,topics,training,active',
-      `@sup-three:${sn},supporter,exam-stress,listening-basics:2:2026-01-10,true`,
+      `@sup-three:${sn},supporter,exam-stress,active-listening:1:2026-01-10,true`,
       `@sup-four:${sn},teacher,exam-stress,,true`,
-      `@sup-five:${sn},supporter,exam-stress,listening-basics:2:2026-13-01,true`,
+      `@sup-five:${sn},supporter,exam-stress,active-listening:1:2026-13-01,true`,
       `@sup-six:${sn},supporter,knitting,,maybe`,
       '',
     ].join('\n'));

@@ -100,6 +100,30 @@ const TABLE: Row[] = [
   { method: 'post', path: '/v1/reports', allowed: SESSION, body: (c) => ({ room_id: `!no-such-room-${c.n}:${c.server}`, event_id: `$no-such-event-${c.n}`, reason_code: 'spam' }) },
   { method: 'get', path: '/v1/reports', allowed: ['supporter', 'admin'], url: (c) => `/v1/reports?group_id=gr_no-such-group-${c.n}` },
   { method: 'post', path: '/v1/reports/{reportId}/close', allowed: ['supporter', 'admin'], url: (c) => `/v1/reports/rp_no-such-report-${c.n}/close` },
+  // supervision (issue #9): supervisors are the institution's counsellors; supporters flag, pause, ask for debriefs
+  { method: 'get', path: '/v1/supervision/caseload', allowed: ['counsellor'] },
+  { method: 'get', path: '/v1/supervision/caseload/{userId}', allowed: ['counsellor'], url: (c) => `/v1/supervision/caseload/${someone(c)}` },
+  { method: 'get', path: '/v1/supervision/flags', allowed: ['counsellor'] },
+  { method: 'post', path: '/v1/supervision/flags/{flagId}/review', allowed: ['counsellor'], url: (c) => `/v1/supervision/flags/fl_no-such-flag-${c.n}/review` },
+  { method: 'post', path: '/v1/supervision/flags', allowed: ['supporter'], body: (c) => ({ session_id: `ps_no-such-session-${c.n}`, reason_code: 'other' }) },
+  { method: 'get', path: '/v1/supervision/me', allowed: ['supporter'] },
+  { method: 'put', path: '/v1/supervision/me/break', allowed: ['supporter'], body: () => ({}) },
+  { method: 'delete', path: '/v1/supervision/me/break', allowed: ['supporter'] },
+  { method: 'get', path: '/v1/supervision/supervisors', allowed: ['supporter'] },
+  { method: 'post', path: '/v1/supervision/debriefs', allowed: ['supporter'], body: (c) => ({ session_id: `ps_no-such-session-${c.n}` }) },
+  { method: 'get', path: '/v1/supervision/debriefs', allowed: ['supporter', 'counsellor'] },
+  { method: 'get', path: '/v1/supervision/debriefs/{debriefId}', allowed: ['supporter', 'counsellor'], url: (c) => `/v1/supervision/debriefs/db_no-such-debrief-${c.n}` },
+  { method: 'post', path: '/v1/supervision/debriefs/{debriefId}/share', allowed: ['supporter'], url: (c) => `/v1/supervision/debriefs/db_no-such-debrief-${c.n}/share`, body: () => ({ share: 'summary' }) },
+  // training, anonymous feedback and the program report (issue #9)
+  { method: 'get', path: '/v1/training', allowed: ['supporter'] },
+  { method: 'get', path: '/v1/training/{moduleId}', allowed: ['supporter'], url: () => '/v1/training/no-such-module' },
+  { method: 'post', path: '/v1/training/{moduleId}/attempts', allowed: ['supporter'], url: () => '/v1/training/no-such-module/attempts', body: () => ({ version: 1, answers: [] }) },
+  { method: 'post', path: '/v1/sessions/{sessionId}/feedback-ticket', allowed: ['student'], url: (c) => `/v1/sessions/ps_no-such-session-${c.n}/feedback-ticket` },
+  { method: 'post', path: '/v1/feedback', allowed: 'all', body: () => ({ ticket: 'not-a-ticket', helpfulness: 3, felt_safe: true, themes: [] }) },
+  { method: 'get', path: '/v1/feedback/mine', allowed: ['supporter'] },
+  { method: 'get', path: '/v1/admin/report', allowed: ['admin'] },
+  { method: 'get', path: '/v1/admin/report.csv', allowed: ['admin'] },
+  { method: 'get', path: '/v1/admin/report.html', allowed: ['admin'] },
 ];
 
 describe('bridge access control: every endpoint × every caller', () => {

@@ -49,7 +49,7 @@ describe('bridge administration', () => {
   it('picks up a policy edit without a restart', async () => {
     const pid = bridge.pid();
     const edited = structuredClone(policy) as { topics: { id: string; label: string; needs_training: string[] }[]; retention_days: { peer: number } };
-    edited.topics.push({ id: 'sleep', label: 'Sleep', needs_training: ['listening-basics'] });
+    edited.topics.push({ id: 'sleep', label: 'Sleep', needs_training: ['active-listening'] });
     edited.retention_days.peer = 21;
     bridge.writePolicy(edited);
     await waitFor('edited policy in force', async () => (await publicPolicy()).topics.some((t) => t.id === 'sleep'));
@@ -96,7 +96,7 @@ describe('bridge administration', () => {
     const sup = `@sup-1:${hs.serverName}`;
     const put = await bridge.api('PUT', `/v1/admin/roster/supporters/${enc(sup)}`, {
       token: adminToken,
-      body: { topics: ['exam-stress'], training: [{ module: 'listening-basics', version: 2, completed: '2026-01-05' }, { module: 'safeguarding', version: 1, completed: '2026-01-05' }], capacity: 3 },
+      body: { topics: ['exam-stress'], training: [{ module: 'active-listening', version: 1, completed: '2026-01-05' }, { module: 'boundaries-confidentiality', version: 1, completed: '2026-01-05' }], capacity: 3 },
     });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ user_id: sup, effective_capacity: 3 });

@@ -19,8 +19,10 @@ const enc = encodeURIComponent;
 const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 /** Valid training under the School A sample policy the test policies are based on. */
 const TRAINING = [
-  { module: 'safeguarding', version: 1, completed: day(-30) },
-  { module: 'listening-basics', version: 2, completed: day(-30) },
+  { module: 'active-listening', version: 1, completed: day(-30) },
+  { module: 'boundaries-confidentiality', version: 1, completed: day(-30) },
+  { module: 'risk-and-escalation', version: 1, completed: day(-30) },
+  { module: 'group-moderation', version: 1, completed: day(-30) },
 ];
 
 interface RequestView { request_id: string; status: string; position: number | null; created_ts: number; session: { session_id: string; room_id: string | null } | null }

@@ -11,8 +11,10 @@ import { signInToBridge, startHomeserverWithBridge, testPolicy, type TestBridge 
 const enc = encodeURIComponent;
 const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const TRAINING = [
-  { module: 'safeguarding', version: 1, completed: day(-30) },
-  { module: 'listening-basics', version: 2, completed: day(-30) },
+  { module: 'active-listening', version: 1, completed: day(-30) },
+  { module: 'boundaries-confidentiality', version: 1, completed: day(-30) },
+  { module: 'risk-and-escalation', version: 1, completed: day(-30) },
+  { module: 'group-moderation', version: 1, completed: day(-30) },
 ];
 
 describe('group moderation against a real homeserver', () => {

@@ -29,6 +29,7 @@ export const SupporterInputSchema = Type.Object({
 
 const TrainingRecordSchema = Type.Object({
   module: Type.String(), version: Type.Integer(), completed: Type.String(), expires: Type.Union([Type.String(), Type.Null()]),
+  score: Type.Optional(Type.Integer({ description: "Percent of the module's check answered correctly, when taken in the app" })),
 });
 
 export const SupporterSchema = Type.Object({

@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { rolesOnly } from '../middleware/auth.ts';
 import { BridgeError } from '../errors.ts';
 import { effectiveCapacity, qualifiedTopics } from '../services/roster-rules.ts';
+import { blockedTopics } from '../services/training-status.ts';
 import type { OfferRow } from '../store/matching-store.ts';
 import { reply, type ApiRouter } from '../api/route.ts';
 import type { MatchingEngine } from './engine.ts';
@@ -35,6 +36,10 @@ export function register(router: ApiRouter, d: RequestRouteDeps): void {
       user_id: userId, available: a?.available ?? false, topics: a?.topics ?? null, languages: a?.languages ?? [], paused_reason: a?.paused_reason ?? null,
       updated_ts: a?.updated_ts ?? null, qualified_topics: record ? qualifiedTopics(record, policy, c.clock.now()) : [],
       effective_capacity: record ? effectiveCapacity(record, policy) : 0, active_sessions: load?.active_sessions ?? 0, pending_offers: load?.pending_offers ?? 0,
+      blocked_topics: blockedTopics(record, a?.topics ?? [], policy, c.clock.now()).map((b) => ({
+        topic: b.topic, not_on_roster: b.not_on_roster,
+        training: b.training.map((t) => ({ module: t.module, label: t.label, status: t.status as 'expired' | 'missing' | 'outdated', expires: t.status === 'expired' ? t.expires : null })),
+      })),
     };
   };
 

@@ -10,6 +10,7 @@ import type { MatchingStore } from '../store/matching-store.ts';
 import type { RosterStore } from '../store/store.ts';
 import type { AuditService } from '../services/audit.ts';
 import type { Wakeups } from './wakeups.ts';
+import type { EligibilityReads } from './eligibility.ts';
 
 /** The part of HomeserverClient the module uses (unit tests give a fake). */
 export type MatchingHomeserver = Pick<HomeserverClient,
@@ -95,6 +96,8 @@ export interface MatchingContext {
   wakeups: Wakeups;
   metrics: MatchingMetrics;
   signals: Signals;
+  /** Wellbeing breaks and sessions per day (supervision); absent: nobody is blocked. */
+  supervision?: EligibilityReads;
 }
 
 export const DAY_MS = 86_400_000;

@@ -11,11 +11,13 @@
 // - requests handed to us by a partner are matched to our own supporters only, when our policy
 //   allows it (the partner's offer stands for its own policy's consent);
 // - candidates a request already went to (declined, timed out) are not offered it again;
+// - supporters on a wellbeing break or at the policy's daily session cap (`blocked`) are offered nothing;
 // - among eligible supporters: one speaking the request's language, then the least loaded, then
 //   the one offered something longest ago, then by user id (a total order: same input, same output).
 import type { InstitutionPolicy } from '../../../protocol/src/policy.ts';
 import type { SupporterRecord } from '../store/store.ts';
 import { effectiveCapacity, qualifiedTopics } from '../services/roster-rules.ts';
+import type { SupporterBlock } from './eligibility.ts';
 
 export interface QueuedRequest {
   id: string;
@@ -43,6 +45,8 @@ export interface SupporterCandidate {
   pending_offers: number;
   /** When they were last offered a request (0: never) — spreads work among equals. */
   last_offer_ts: number;
+  /** Not to be offered anything now: on a wellbeing break, or the day's session cap reached (eligibility.ts). */
+  blocked?: SupporterBlock | null;
 }
 
 /** A partner institution as its bridge announced itself in the coordination room. */
@@ -121,6 +125,8 @@ export function matchQueue(queue: readonly QueuedRequest[], candidates: readonly
       partners.set(c.server_name, { ...c, spare: { ...c.spare } });
       continue;
     }
+    // A supporter on a wellbeing break, or at the day's cap, is offered nothing (their own wellbeing first).
+    if (c.blocked) continue;
     const spare = effectiveCapacity(c.record, policy) - c.active_sessions - c.pending_offers;
     if (spare <= 0) continue;
     const qualified = qualifiedTopics(c.record, policy, now);

@@ -54,7 +54,8 @@ export function matchingModule(opts: MatchingModuleOptions = {}): MatchingModule
       const c: MatchingContext = {
         store: s.store.matching, roster: s.store.roster, audit: s.audit, policy: () => s.policy.current(), clock: s.clock,
         logger: s.logger.child({ component: 'matching' }), homeserver: opts.homeserver ?? s.homeserver, serverName: s.serverName,
-        timings: { ...timingsFromEnv(process.env), ...opts.timings }, wakeups: new Wakeups(), metrics: new MatchingMetrics(s.metrics), signals,
+        timings: { ...timingsFromEnv(process.env), ...opts.timings }, wakeups: new Wakeups(s.store.signals), metrics: new MatchingMetrics(s.metrics), signals,
+        supervision: s.store.supervision,
       };
       const sessions = new PeerSessions(c);
       const engine = new MatchingEngine(c, sessions);

@@ -169,7 +169,7 @@ export class PartnerCoordination {
     if (policy.matching.cross_institution) {
       for (const t of policy.topics) topics[t.id] = 0;
       for (const cand of await this.engine.candidates(policy, now)) {
-        if (cand.kind !== 'supporter' || serverOf(cand.record.user_id) !== this.c.serverName) continue;
+        if (cand.kind !== 'supporter' || cand.blocked || serverOf(cand.record.user_id) !== this.c.serverName) continue;
         const spare = effectiveCapacity(cand.record, policy) - cand.active_sessions - cand.pending_offers;
         if (spare <= 0) continue;
         for (const t of qualifiedTopics(cand.record, policy, now)) if (cand.topics === null || cand.topics.includes(t)) topics[t] = (topics[t] ?? 0) + spare;

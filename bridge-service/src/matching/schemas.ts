@@ -60,6 +60,16 @@ export const AvailabilityViewSchema = Type.Object({
   effective_capacity: Type.Integer(),
   active_sessions: Type.Integer(),
   pending_offers: Type.Integer(),
+  blocked_topics: Type.Array(Type.Object({
+    topic: Type.String(),
+    not_on_roster: Type.Boolean({ description: 'The topic is not yours on the roster (an admin adds it)' }),
+    training: Type.Array(Type.Object({
+      module: Type.String(),
+      label: Type.String(),
+      status: Type.Union(['expired', 'missing', 'outdated'].map((s) => Type.Literal(s))),
+      expires: Nullable(Type.String({ description: 'The last day the completion counted (expired)' })),
+    }), { description: 'Modules that keep the topic from you: missing, expired, or below the version the policy needs' }),
+  }), { description: 'Topics you picked (on the roster or here) that no request can reach you for, and why' }),
 }, { title: 'Availability' });
 
 export const OfferViewSchema = Type.Object({

@@ -7,6 +7,7 @@ import { basename, dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { validatePolicy, type InstitutionPolicy, type PolicyProblem } from '../../../protocol/src/policy.ts';
 import type { Clock } from '../core/clock.ts';
+import { loadTrainingModules, TrainingModulesError, type TrainingModules, type TrainingSource } from './training-modules.ts';
 import type { Logger } from '../logger.ts';
 
 export class PolicyLoadError extends Error {
@@ -60,6 +61,25 @@ export function parsePolicy(text: string, file: string, expectServerName?: strin
   return v.policy;
 }
 
+/** The policy with its training module files (services/training-modules.ts), and a fingerprint of all it read. */
+export function parsePolicyWithTraining(text: string, file: string, expectServerName?: string): { policy: InstitutionPolicy; training: TrainingModules; fingerprint: string } {
+  const sources: TrainingSource[] = [];
+  try {
+    const policy = parsePolicy(text, file, expectServerName);
+    const training = loadTrainingModules(policy, file, sources);
+    return { policy, training, fingerprint: fingerprintOf(text, sources) };
+  } catch (e) {
+    if (e instanceof TrainingModulesError) throw Object.assign(new PolicyLoadError(file, e.problems), { fingerprint: fingerprintOf(text, sources) });
+    throw e;
+  }
+}
+
+/** The policy text's hash, or with module files, the hash of the text and every module file read. */
+function fingerprintOf(text: string, sources: TrainingSource[]): string {
+  if (sources.length === 0) return sha256(text);
+  return sha256([text, ...sources.flatMap((s) => [s.file, s.text])].join('\0'));
+}
+
 export class PolicyService {
   readonly file: string;
   private readonly serverName: string;
@@ -67,6 +87,10 @@ export class PolicyService {
   private readonly logger: Logger;
   private readonly debounceMs: number;
   private policy: InstitutionPolicy;
+  private training: TrainingModules;
+  /** What the policy in force was read from (its text and module files), and what was last rejected. */
+  private fingerprint: string;
+  private rejectedFingerprint: string | null = null;
   private state: PolicyStatus;
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -84,7 +108,10 @@ export class PolicyService {
     this.debounceMs = opts.debounceMs ?? 150;
     this.pollMs = opts.pollMs ?? 5_000;
     const text = this.read();
-    this.policy = parsePolicy(text, this.file, this.serverName);
+    const loaded = parsePolicyWithTraining(text, this.file, this.serverName);
+    this.policy = loaded.policy;
+    this.training = loaded.training;
+    this.fingerprint = loaded.fingerprint;
     this.state = { file: this.file, sha256: sha256(text), loaded_ts: this.clock.now(), version: 1, last_rejected: null };
   }
 
@@ -98,6 +125,11 @@ export class PolicyService {
 
   current(): InstitutionPolicy {
     return this.policy;
+  }
+
+  /** The training modules taught in the app, validated with the policy in force (id → content). */
+  trainingModules(): TrainingModules {
+    return this.training;
   }
 
   status(): PolicyStatus {
@@ -131,24 +163,37 @@ export class PolicyService {
       text = '';
     }
     const hash = sha256(text);
-    if (hash === this.state.sha256) {
-      // Back to the version in force: an earlier rejection no longer describes the file.
-      this.state = { ...this.state, last_rejected: null };
-      return 'unchanged';
-    }
-    if (hash === this.state.last_rejected?.sha256) return 'unchanged';
-    let next: InstitutionPolicy;
+    // Module files count too: a changed module file is a new version of the policy.
+    let loaded: ReturnType<typeof parsePolicyWithTraining> | null = null;
+    let rejected: PolicyLoadError | null = null;
     try {
-      next = parsePolicy(text, this.file, this.serverName);
+      loaded = parsePolicyWithTraining(text, this.file, this.serverName);
     } catch (e) {
       if (!(e instanceof PolicyLoadError)) throw e;
+      rejected = e;
+    }
+    const fingerprint = loaded?.fingerprint ?? (rejected as PolicyLoadError & { fingerprint?: string }).fingerprint ?? hash;
+    if (fingerprint === this.fingerprint) {
+      // Back to the version in force: an earlier rejection no longer describes the file.
+      this.state = { ...this.state, last_rejected: null };
+      this.rejectedFingerprint = null;
+      return 'unchanged';
+    }
+    if (fingerprint === this.rejectedFingerprint) return 'unchanged';
+    if (!loaded) {
+      const e = rejected!;
+      this.rejectedFingerprint = fingerprint;
       this.state = { ...this.state, last_rejected: { ts: this.clock.now(), sha256: hash, problems: e.problems } };
       this.logger.error('policy change rejected; the previous policy stays in force', {
         file: this.file, problems: e.problems.map((p) => `${p.path}: ${p.message}`),
       });
       return 'rejected';
     }
+    const next = loaded.policy;
     this.policy = next;
+    this.training = loaded.training;
+    this.fingerprint = fingerprint;
+    this.rejectedFingerprint = null;
     this.state = { file: this.file, sha256: hash, loaded_ts: this.clock.now(), version: this.state.version + 1, last_rejected: null };
     this.logger.info('policy reloaded', { file: this.file, version: this.state.version, sha256: hash });
     for (const fn of this.changeListeners) {

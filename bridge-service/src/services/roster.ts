@@ -3,7 +3,7 @@
 // force and written together with its audit entry.
 import { trustedServerNames, type InstitutionPolicy, type Schedule } from '../../../protocol/src/policy.ts';
 import type { AdminRecord, CounsellorRecord, RosterStore, SupporterRecord, TrainingRecord } from '../store/store.ts';
-import type { AuditEntry } from '../core/audit-chain.ts';
+import type { AuditDetails, AuditEntry } from '../core/audit-chain.ts';
 import type { Clock } from '../core/clock.ts';
 import { BridgeError, notFound } from '../errors.ts';
 import type { AuditService } from './audit.ts';
@@ -72,18 +72,43 @@ export class RosterService {
       problems.push(`capacity ${input.capacity} is above the policy's maximum ${policy.supporters.capacity.max}`);
     }
     if (problems.length > 0) throw invalid('The supporter record does not fit the policy', problems);
-    const training: TrainingRecord[] = input.training.map((t) => ({ module: t.module, version: t.version, completed: t.completed, expires: t.expires ?? null }));
+    // A completion taken in the app keeps its score when an admin's edit lists it again.
+    const existing = await this.store.supporter(userId);
+    const before = existing?.training ?? [];
+    const scoreOf = (t: { module: string; version: number; completed: string }): number | undefined =>
+      before.find((b) => b.module === t.module && b.version === t.version && b.completed === t.completed)?.score;
+    const training: TrainingRecord[] = input.training.map((t) => {
+      const score = scoreOf(t);
+      return { module: t.module, version: t.version, completed: t.completed, expires: t.expires ?? null, ...(score !== undefined ? { score } : {}) };
+    });
     const rec: SupporterRecord = {
       user_id: userId, topics: [...new Set(input.topics)].sort(), training, capacity: input.capacity ?? null,
       active: input.active ?? true, updated_ts: this.clock.now(), updated_by: actor,
     };
-    const existed = (await this.store.supporter(userId)) !== undefined;
     this.audited(await this.store.putSupporter(rec, {
-      actor, action: existed ? 'roster.supporter.update' : 'roster.supporter.add', subject: userId,
+      actor, action: existing ? 'roster.supporter.update' : 'roster.supporter.add', subject: userId,
       details: {
         topics: rec.topics, capacity: rec.capacity, active: rec.active,
-        training: rec.training.map((t) => ({ module: t.module, version: t.version, completed: t.completed, expires: t.expires })),
+        training: rec.training.map((t) => ({ module: t.module, version: t.version, completed: t.completed, expires: t.expires, ...(t.score !== undefined ? { score: t.score } : {}) })),
       },
+    }));
+    return (await this.store.supporter(userId))!;
+  }
+
+  /**
+   * Records a completed training module on a supporter's roster entry (replacing earlier completions
+   * of that module), with an audit entry; `details` (e.g. the check's score) go into the audit only.
+   */
+  async recordTraining(actor: string, userId: string, completion: TrainingRecord, details: AuditDetails = {}): Promise<SupporterRecord> {
+    const current = await this.supporter(userId);
+    if (!this.policy().supporters.training.modules.some((m) => m.id === completion.module)) {
+      throw invalid(`training module '${completion.module}' is not in the policy`);
+    }
+    const training = [...current.training.filter((t) => t.module !== completion.module), completion];
+    const rec: SupporterRecord = { ...current, training, updated_ts: this.clock.now(), updated_by: actor };
+    this.audited(await this.store.putSupporter(rec, {
+      actor, action: 'roster.training.complete', subject: userId,
+      details: { ...details, module: completion.module, version: completion.version, completed: completion.completed, expires: completion.expires },
     }));
     return (await this.store.supporter(userId))!;
   }

@@ -27,7 +27,7 @@ export function storeKind(cfg: Pick<BridgeConfig, 'database_url'>): 'postgresql'
 export async function openBridgeStore(cfg: Pick<BridgeConfig, 'database_url' | 'data_dir'>, opts: { maxConnections?: number } = {}): Promise<Store> {
   if (!cfg.database_url) return openDataDirStore(cfg.data_dir);
   try {
-    return await openPostgresStore(cfg.database_url, opts);
+    return await openPostgresStore(cfg.database_url, { ...opts, replicaSignals: true });
   } catch (e) {
     // pg's messages name the host or the role, never the password; the URL itself is not repeated.
     throw new StoreOpenError(`cannot open the bridge store at ${describeDatabaseUrl(cfg.database_url)}: ${(e as Error).message}`);

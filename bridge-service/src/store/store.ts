@@ -17,6 +17,8 @@ export interface TrainingRecord {
   completed: string;
   /** 'YYYY-MM-DD'; null = completed + the module's valid_days in the policy. */
   expires: string | null;
+  /** Percent of the module's final check answered correctly, when taken in the app; absent when an admin recorded it. */
+  score?: number;
 }
 
 export interface SupporterRecord {
@@ -135,7 +137,17 @@ export interface AppserviceTxnStore {
 
 // ── the whole ───────────────────────────────────────────────────────────────────────────────────
 
+/** Wake-ups between bridge replicas sharing one database (absent for a single-process store). */
+export interface ReplicaSignals {
+  /** Tells the other replicas that something about `key` changed. */
+  publish(key: string): void;
+  /** Calls `fn` for every key another replica published; returns the unsubscribe function. */
+  subscribe(fn: (key: string) => void): () => void;
+}
+
 export interface Store {
+  /** Present when other bridge processes may share this store. */
+  signals?: ReplicaSignals;
   roster: RosterStore;
   sessions: SessionStore;
   audit: AuditStore;
@@ -147,6 +159,9 @@ export interface Store {
 
 // Domain stores of the modules (each file also adds its field to `Store`).
 export type * from './escalation-store.ts';
+export type * from './feedback-store.ts';
 export type * from './figures-store.ts';
 export type * from './matching-store.ts';
 export type * from './moderation-store.ts';
+export type * from './supervision-store.ts';
+export type * from './report-store.ts';

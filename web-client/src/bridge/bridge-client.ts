@@ -114,6 +114,22 @@ export class BridgeClient {
     return body as T;
   }
 
+  /** As `request`, for a non-JSON answer (a CSV or HTML export): its text and media type. */
+  async requestText(path: string): Promise<{ text: string; type: string }> {
+    const token = await this.ensureToken();
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+    } catch {
+      throw new BridgeError(0, 'NETWORK', 'the bridge could not be reached');
+    }
+    if (!res.ok) {
+      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      throw new BridgeError(res.status, typeof body['errcode'] === 'string' ? body['errcode'] : 'UNKNOWN', typeof body['error'] === 'string' ? body['error'] : `HTTP ${res.status}`, body);
+    }
+    return { text: await res.text(), type: res.headers.get('content-type') ?? 'text/plain' };
+  }
+
   /** The signed-in user's roles at this bridge (student, supporter, counsellor, admin), signing in first if needed. */
   async signedInRoles(): Promise<string[]> {
     await this.ensureToken();

@@ -17,6 +17,15 @@ export interface AvailabilityView {
   effective_capacity: number;
   active_sessions: number;
   pending_offers: number;
+  /** Topics picked (on the roster or here) that no request can reach the supporter for, and why. */
+  blocked_topics?: BlockedTopicView[];
+}
+
+/** A topic kept from the supporter: not theirs on the roster, and/or training that does not count. */
+export interface BlockedTopicView {
+  topic: string;
+  not_on_roster: boolean;
+  training: { module: string; label: string; status: 'expired' | 'missing' | 'outdated'; expires: string | null }[];
 }
 
 /** An offer of a waiting request (OfferView): metadata only, never who the student is. */

@@ -3,6 +3,7 @@
 // figures, matching, escalation — the bridge's configuration does not offer PostgreSQL yet.
 import type { Store } from '../store.ts';
 import { PgDatabase, type PgMigration } from './database.ts';
+import { PgReplicaSignals } from './replica-signals.ts';
 import { PgAuditStore, pgAuditMigrations } from './audit-store.ts';
 import { PgRosterStore, pgRosterMigrations } from './roster-store.ts';
 import { PgSessionStore, pgSessionMigrations } from './session-store.ts';
@@ -12,22 +13,29 @@ import { PgFiguresStore, pgFiguresMigrations } from './figures-store.ts';
 import { PgEscalationStore, pgEscalationMigrations } from './escalation-store.ts';
 import { PgMatchingStore } from './matching-store.ts';
 import { pgMatchingMigrations } from './matching-schema.ts';
+import { PgSupervisionStore, pgSupervisionMigrations } from './supervision-store.ts';
+import { PgFeedbackStore, pgFeedbackMigrations } from './feedback-store.ts';
+import { PgReportStore, pgReportMigrations } from './report-store.ts';
 
 export const pgBridgeMigrations: readonly PgMigration[] = [...pgAuditMigrations, ...pgRosterMigrations, ...pgSessionMigrations, ...pgAppserviceMigrations,
-  ...pgModerationMigrations, ...pgFiguresMigrations, ...pgEscalationMigrations, ...pgMatchingMigrations];
+  ...pgModerationMigrations, ...pgFiguresMigrations, ...pgEscalationMigrations, ...pgMatchingMigrations, ...pgFeedbackMigrations, ...pgReportMigrations, ...pgSupervisionMigrations];
 
-export type PostgresCoreStore = Pick<Store, 'roster' | 'sessions' | 'audit' | 'appservice' | 'moderation' | 'figures' | 'escalation' | 'matching' | 'ping' | 'close'> & {
+export type PostgresCoreStore = Pick<Store, 'signals' | 'roster' | 'sessions' | 'audit' | 'appservice' | 'moderation' | 'figures' | 'escalation' | 'matching' | 'supervision' | 'feedback' | 'report' | 'ping' | 'close'> & {
   /** For modules adding their own PostgreSQL stores (and tests). */
   readonly db: PgDatabase;
   readonly auditAppender: PgAuditStore;
 };
 
 /** `url`: `postgres://user:password@host:port/database` (libpq-style parameters accepted). */
-export async function openPostgresStore(url: string, opts: { maxConnections?: number } = {}): Promise<PostgresCoreStore> {
+export async function openPostgresStore(url: string, opts: { maxConnections?: number; replicaSignals?: boolean } = {}): Promise<PostgresCoreStore> {
   const db = new PgDatabase(url, opts);
+  // A bridge process listens for other replicas' wake-ups; tools and tests need not.
+  const signals = opts.replicaSignals ? new PgReplicaSignals(url, db) : undefined;
   try {
     await db.migrate(pgBridgeMigrations);
+    await signals?.start();
   } catch (e) {
+    await signals?.close();
     await db.close();
     throw e;
   }
@@ -43,10 +51,17 @@ export async function openPostgresStore(url: string, opts: { maxConnections?: nu
     figures: new PgFiguresStore(db),
     escalation: new PgEscalationStore(db, audit),
     matching: new PgMatchingStore(db, audit),
+    supervision: new PgSupervisionStore(db, audit),
+    feedback: new PgFeedbackStore(db),
+    report: new PgReportStore(db),
     async ping() {
       if (!db.isOpen) throw new Error('store is closed');
       await db.query('SELECT 1');
     },
-    close: () => db.close(),
+    ...(signals ? { signals } : {}),
+    async close() {
+      await signals?.close();
+      await db.close();
+    },
   };
 }

@@ -45,16 +45,22 @@ export const pgRosterMigrations: PgMigration[] = [{
       added_by TEXT NOT NULL
     );
   `,
+}, {
+  name: 'roster/002-training-score',
+  sql: 'ALTER TABLE roster_training ADD COLUMN score INTEGER',
 }];
 
-interface SupporterRow { user_id: string; capacity: number | null; active: boolean; updated_ts: number; updated_by: string; topics: string[]; training: TrainingRecord[] }
+interface SupporterRow {
+  user_id: string; capacity: number | null; active: boolean; updated_ts: number; updated_by: string; topics: string[];
+  training: (Omit<TrainingRecord, 'score'> & { score: number | null })[];
+}
 interface CounsellorRow { user_id: string; team: string; on_duty: string | null; active: boolean; updated_ts: number; updated_by: string }
 // One statement per read, so a supporter's topics and training come from the same snapshot as
 // the row. `COLLATE "C"` keeps the byte order SQLite uses, whatever the database's locale.
 const SUPPORTERS = `
   SELECT s.user_id, s.capacity, s.active, s.updated_ts, s.updated_by,
     COALESCE((SELECT json_agg(t.topic ORDER BY t.topic COLLATE "C") FROM roster_supporter_topics t WHERE t.user_id = s.user_id), '[]') AS topics,
-    COALESCE((SELECT json_agg(json_build_object('module', r.module, 'version', r.version, 'completed', r.completed, 'expires', r.expires)
+    COALESCE((SELECT json_agg(json_build_object('module', r.module, 'version', r.version, 'completed', r.completed, 'expires', r.expires, 'score', r.score)
                 ORDER BY r.module COLLATE "C", r.completed COLLATE "C")
               FROM roster_training r WHERE r.user_id = s.user_id), '[]') AS training
   FROM roster_supporters s`;
@@ -71,7 +77,7 @@ export class PgRosterStore implements RosterStore {
   private supporterFrom(r: SupporterRow): SupporterRecord {
     return {
       user_id: r.user_id, topics: r.topics,
-      training: r.training.map((t) => ({ module: t.module, version: t.version, completed: t.completed, expires: t.expires })),
+      training: r.training.map((t) => ({ module: t.module, version: t.version, completed: t.completed, expires: t.expires, ...(t.score !== null ? { score: t.score } : {}) })),
       capacity: r.capacity, active: r.active, updated_ts: r.updated_ts, updated_by: r.updated_by,
     };
   }
@@ -98,9 +104,9 @@ export class PgRosterStore implements RosterStore {
       await q.execute('DELETE FROM roster_training WHERE user_id = $1', [rec.user_id]);
       for (const t of rec.training) {
         await q.execute(
-          `INSERT INTO roster_training (user_id, module, version, completed, expires) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (user_id, module, version, completed) DO UPDATE SET expires = excluded.expires`,
-          [rec.user_id, t.module, t.version, t.completed, t.expires],
+          `INSERT INTO roster_training (user_id, module, version, completed, expires, score) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (user_id, module, version, completed) DO UPDATE SET expires = excluded.expires, score = excluded.score`,
+          [rec.user_id, t.module, t.version, t.completed, t.expires, t.score ?? null],
         );
       }
       return this.audit.appendInTx(q, audit, rec.updated_ts);

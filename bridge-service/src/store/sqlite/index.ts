@@ -12,9 +12,12 @@ import { SqliteFiguresStore, figuresMigrations } from './figures-store.ts';
 import { SqliteMatchingStore } from './matching-store.ts';
 import { matchingMigrations } from './matching-schema.ts';
 import { SqliteModerationStore, moderationMigrations } from './moderation-store.ts';
+import { SqliteSupervisionStore, supervisionMigrations } from './supervision-store.ts';
+import { SqliteFeedbackStore, feedbackMigrations } from './feedback-store.ts';
+import { SqliteReportStore, reportMigrations } from './report-store.ts';
 
 export const bridgeMigrations: readonly Migration[] = [...auditMigrations, ...rosterMigrations, ...sessionMigrations, ...appserviceMigrations,
-  ...escalationMigrations, ...figuresMigrations, ...matchingMigrations, ...moderationMigrations];
+  ...escalationMigrations, ...figuresMigrations, ...matchingMigrations, ...moderationMigrations, ...feedbackMigrations, ...reportMigrations, ...supervisionMigrations];
 
 export interface SqliteStore extends Store {
   /** For modules adding their own SQLite stores (and tests). */
@@ -38,6 +41,9 @@ export function openSqliteStore(path: string, opts: { durable?: boolean } = {}):
     figures: new SqliteFiguresStore(db),
     matching: new SqliteMatchingStore(db, audit),
     moderation: new SqliteModerationStore(db, audit),
+    supervision: new SqliteSupervisionStore(db, audit),
+    feedback: new SqliteFeedbackStore(db),
+    report: new SqliteReportStore(db),
     async ping() {
       if (!db.isOpen) throw new Error('store is closed');
       db.get('SELECT 1');

@@ -44,6 +44,9 @@ export const rosterMigrations: Migration[] = [{
       added_by TEXT NOT NULL
     );
   `,
+}, {
+  name: 'roster/002-training-score',
+  sql: 'ALTER TABLE roster_training ADD COLUMN score INTEGER',
 }];
 
 interface SupporterRow { user_id: string; capacity: number | null; active: number; updated_ts: number; updated_by: string }
@@ -60,9 +63,9 @@ export class SqliteRosterStore implements RosterStore {
 
   private supporterFrom(row: SupporterRow): SupporterRecord {
     const topics = this.db.all<{ topic: string }>('SELECT topic FROM roster_supporter_topics WHERE user_id = ? ORDER BY topic', row.user_id).map((r) => r.topic);
-    const training = this.db.all<TrainingRecord>(
-      'SELECT module, version, completed, expires FROM roster_training WHERE user_id = ? ORDER BY module, completed', row.user_id,
-    ).map((t) => ({ module: t.module, version: t.version, completed: t.completed, expires: t.expires }));
+    const training = this.db.all<Omit<TrainingRecord, 'score'> & { score: number | null }>(
+      'SELECT module, version, completed, expires, score FROM roster_training WHERE user_id = ? ORDER BY module, completed', row.user_id,
+    ).map((t) => ({ module: t.module, version: t.version, completed: t.completed, expires: t.expires, ...(t.score !== null ? { score: t.score } : {}) }));
     return { user_id: row.user_id, topics, training, capacity: row.capacity, active: row.active === 1, updated_ts: row.updated_ts, updated_by: row.updated_by };
   }
 
@@ -88,8 +91,8 @@ export class SqliteRosterStore implements RosterStore {
       this.db.run('DELETE FROM roster_training WHERE user_id = ?', rec.user_id);
       for (const t of rec.training) {
         this.db.run(
-          'INSERT OR REPLACE INTO roster_training (user_id, module, version, completed, expires) VALUES (?, ?, ?, ?, ?)',
-          rec.user_id, t.module, t.version, t.completed, t.expires,
+          'INSERT OR REPLACE INTO roster_training (user_id, module, version, completed, expires, score) VALUES (?, ?, ?, ?, ?, ?)',
+          rec.user_id, t.module, t.version, t.completed, t.expires, t.score ?? null,
         );
       }
       return this.audit.appendInWrite(audit, rec.updated_ts);

@@ -11,7 +11,7 @@ export interface SamplePolicy {
   institution: { id: string; name: string; server_name: string };
   partners?: { server_name: string; institution_id: string; name: string }[];
   topics: { id: string; label: string; needs_training?: string[] }[];
-  supporters: { training: { modules: { id: string; min_version: number }[]; required?: string[] } };
+  supporters: { training: { modules: { id: string; min_version: number; file?: string }[]; required?: string[] } };
   escalation: { counsellor_team: string; on_duty: { time_zone: string; weekly: unknown } };
   support_hours: { time_zone: string; weekly: unknown; holidays?: unknown };
   rate_limits?: { support_requests_per_hour?: number };
@@ -30,6 +30,8 @@ export function demoPolicy(root: string, id: InstitutionId, own: string, partner
   doc.escalation.on_duty = { time_zone: doc.escalation.on_duty.time_zone, weekly: allWeek() };
   // Someone trying the demo asks more than the sample's few requests an hour.
   doc.rate_limits = { ...doc.rate_limits, support_requests_per_hour: Math.max(doc.rate_limits?.support_requests_per_hour ?? 0, 30) };
+  // The demo writes the policy elsewhere: its training module files are named by absolute path.
+  for (const m of doc.supporters.training.modules) if (m.file !== undefined) m.file = join(root, 'bridge-service', 'policies', m.file);
   return doc;
 }
 

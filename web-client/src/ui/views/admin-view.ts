@@ -13,11 +13,14 @@ import '../components/admin-roster/admin-roster.component.ts';
 import '../components/admin-figures/admin-figures.component.ts';
 import '../components/admin-audit/admin-audit.component.ts';
 import '../components/admin-matching/admin-matching.component.ts';
+import '../components/admin-report/admin-report.component.ts';
+import * as reportApi from '../../bridge/report-api.ts';
+import type { ReportDownloadEvent, ReportPeriodEvent } from '../components/admin-report/admin-report.component.ts';
 import type { AdminRoster, RemoveRosterEvent, RosterForm, SaveCounsellorEvent, SaveSupporterEvent, AddAdminEvent } from '../components/admin-roster/admin-roster.component.ts';
 import type { TabChangeEvent } from '../components/admin-tabs/admin-tabs.component.ts';
 import type { AuditPageEvent } from '../components/admin-audit/admin-audit.component.ts';
 
-type Tab = 'policy' | 'roster' | 'figures' | 'audit';
+type Tab = 'policy' | 'roster' | 'figures' | 'report' | 'audit';
 const AUDIT_PAGE = 25;
 
 export class AdminView extends DeskView {
@@ -26,6 +29,7 @@ export class AdminView extends DeskView {
     reloadBusy: { state: true }, reloadFailure: { state: true }, supporters: { state: true }, counsellors: { state: true }, admins: { state: true },
     rosterError: { state: true }, rosterBusy: { state: true }, rosterStatus: { state: true }, figures: { state: true }, figuresProblem: { state: true },
     matching: { state: true }, audit: { state: true }, auditBefore: { state: true }, auditBusy: { state: true }, auditProblem: { state: true },
+    report: { state: true }, reportBusy: { state: true }, reportStatus: { state: true },
   };
   static override styles = css`
     :host { display: block; max-width: 64rem; margin: 0 auto; padding: var(--pl-space-3); }
@@ -61,6 +65,10 @@ export class AdminView extends DeskView {
   declare auditBefore: (number | undefined)[];
   declare auditBusy: boolean;
   declare auditProblem: string | null;
+  declare report: reportApi.ProgramReport | null;
+  declare reportBusy: boolean;
+  declare reportStatus: string;
+  private reportPeriod: reportApi.ReportPeriod = {};
   private loadedFor: BridgeClient | null = null;
 
   constructor() {
@@ -85,6 +93,9 @@ export class AdminView extends DeskView {
     this.auditBefore = [undefined];
     this.auditBusy = false;
     this.auditProblem = null;
+    this.report = null;
+    this.reportBusy = false;
+    this.reportStatus = '';
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -162,6 +173,52 @@ export class AdminView extends DeskView {
     // The log and the figures move on while the desk is open; show them as they are now.
     if (this.tab === 'audit') void this.loadAudit();
     if (this.tab === 'figures') void this.loadFigures();
+    if (this.tab === 'report') void this.loadReport();
+  }
+
+  /** The program report, fetched when its tab opens or its period changes (each fetch is audited). */
+  private async loadReport(): Promise<void> {
+    if (!this.bridge) return;
+    this.reportBusy = true;
+    this.reportStatus = msg('Loading the report…', { id: 'admin.report.loading-status' });
+    try {
+      this.report = await reportApi.getReport(this.bridge, this.reportPeriod);
+      this.reportStatus = '';
+    } catch (e) {
+      this.reportStatus = `${msg('The report could not be loaded.', { id: 'admin.report.load-failed' })} ${this.describe(e)}`;
+    } finally {
+      this.reportBusy = false;
+    }
+  }
+
+  private onReportPeriod(e: ReportPeriodEvent): void {
+    this.reportPeriod = { ...(e.detail.from ? { from: e.detail.from } : {}), ...(e.detail.to ? { to: e.detail.to } : {}) };
+    void this.loadReport();
+  }
+
+  /** CSV: saved as a file. HTML: opened in a new tab from a blob (it needs the session, so no plain link). */
+  private async onReportDownload(e: ReportDownloadEvent): Promise<void> {
+    if (!this.bridge) return;
+    const period = this.report ? { from: this.report.from_week, to: this.report.to_week } : this.reportPeriod;
+    this.reportBusy = true;
+    try {
+      const lang = document.documentElement.lang.startsWith('de') ? 'de' : 'en';
+      const file = e.detail.format === 'csv' ? await reportApi.getReportCsv(this.bridge, period) : await reportApi.getReportHtml(this.bridge, period, lang);
+      const url = URL.createObjectURL(new Blob([file.text], { type: file.type }));
+      const a = document.createElement('a');
+      a.href = url;
+      if (e.detail.format === 'csv') a.download = `peerline-report-${period.from ?? ''}-${period.to ?? ''}.csv`;
+      else { a.target = '_blank'; a.rel = 'noopener'; }
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      this.reportStatus = e.detail.format === 'csv'
+        ? msg('The CSV file was downloaded.', { id: 'admin.report.downloaded' })
+        : msg('The printable report opened in a new tab.', { id: 'admin.report.opened' });
+    } catch (err) {
+      this.reportStatus = this.describe(err);
+    } finally {
+      this.reportBusy = false;
+    }
   }
 
   private async onReload(): Promise<void> {
@@ -254,6 +311,10 @@ export class AdminView extends DeskView {
         return html`<h2>${msg('Figures', { id: 'admin.tab.figures' })}</h2>
           ${this.figuresProblem ? html`<p class="problem" role="alert">${this.figuresProblem}</p>` : nothing}
           <peerline-admin-figures .report=${this.figures} .topicLabels=${this.topicLabels()}></peerline-admin-figures>`;
+      case 'report':
+        return html`<h2>${msg('Program report', { id: 'admin.tab.report' })}</h2>
+          <peerline-admin-report .report=${this.report} .busy=${this.reportBusy} .status=${this.reportStatus}
+            @report-period=${this.onReportPeriod} @report-download=${(e: ReportDownloadEvent) => void this.onReportDownload(e)}></peerline-admin-report>`;
       case 'audit': {
         const entries = this.audit?.entries ?? [];
         const last = entries[entries.length - 1];
@@ -277,6 +338,7 @@ export class AdminView extends DeskView {
       { id: 'policy', label: msg('Policy', { id: 'admin.tab.policy' }) },
       { id: 'roster', label: msg('Roster', { id: 'admin.tab.roster' }) },
       { id: 'figures', label: msg('Figures', { id: 'admin.tab.figures' }) },
+      { id: 'report', label: msg('Program report', { id: 'admin.tab.report' }) },
       { id: 'audit', label: msg('Audit log', { id: 'admin.tab.audit' }) },
     ];
     return html`

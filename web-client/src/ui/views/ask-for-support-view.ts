@@ -4,6 +4,7 @@
 // sessions (open, end, answer a check-in) and the support groups they may join.
 import { LitElement, html, css, nothing } from 'lit';
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
+import { keyed } from 'lit/directives/keyed.js';
 import type { Session } from '../../matrix/session.ts';
 import type { CrisisResource } from '../../state/crisis-resources.ts';
 import type { AppStore } from '../../state/app-store.ts';
@@ -16,6 +17,9 @@ import type { CheckInAnswerEvent, EndSessionEvent } from '../components/session-
 import type { JoinGroupEvent } from '../components/group-list/group-list.component.ts';
 import '../components/session-list/session-list.component.ts';
 import '../components/group-list/group-list.component.ts';
+import { answerFeedback, collectFeedbackTickets, finishFeedback, type PendingFeedback } from '../../bridge/feedback-api.ts';
+import type { FeedbackSendEvent } from '../components/session-feedback/session-feedback.component.ts';
+import '../components/session-feedback/session-feedback.component.ts';
 
 type Step = 'loading' | 'choose' | 'submitting' | 'waiting' | 'closed' | 'unavailable';
 type Problem = 'closed-hours' | 'open-already' | 'limit' | 'network' | 'server' | 'topic' | null;
@@ -32,6 +36,7 @@ export class AskForSupportView extends LitElement {
     session: { attribute: false }, bridgeUrl: { attribute: false }, bridge: { attribute: false }, resources: { attribute: false }, store: { attribute: false },
     step: { state: true }, topics: { state: true }, request: { state: true }, problem: { state: true },
     sessions: { state: true }, groups: { state: true }, busy: { state: true }, listProblem: { state: true }, listStatus: { state: true },
+    pendingFeedback: { state: true }, feedbackBusy: { state: true }, feedbackProblem: { state: true },
   };
   static override styles = css`
     :host { display: block; max-width: 40rem; margin: 0 auto; padding: var(--pl-space-3); }
@@ -76,6 +81,10 @@ export class AskForSupportView extends LitElement {
   declare busy: string | null;
   declare listProblem: ListProblem;
   declare listStatus: string;
+  /** An ended session whose anonymous feedback is still open to give (its ticket waits on this device). */
+  declare pendingFeedback: PendingFeedback | null;
+  declare feedbackBusy: boolean;
+  declare feedbackProblem: string;
 
   private client: BridgeClient | null = null;
   private poll: AbortController | null = null;
@@ -96,6 +105,9 @@ export class AskForSupportView extends LitElement {
     this.busy = null;
     this.listProblem = null;
     this.listStatus = '';
+    this.pendingFeedback = null;
+    this.feedbackBusy = false;
+    this.feedbackProblem = '';
     updateWhenLocaleChanges(this);
   }
 
@@ -142,6 +154,7 @@ export class AskForSupportView extends LitElement {
       const [sessions, groups] = await Promise.all([listSessions(client), listGroups(client)]);
       this.sessions = sessions.filter((s) => s.role === 'student');
       this.groups = groups;
+      void this.collectFeedback();
     } catch {
       this.listProblem = 'load';
     }
@@ -159,6 +172,7 @@ export class AskForSupportView extends LitElement {
     try {
       this.replaceSession(await endSession(this.client!, id));
       this.listStatus = msg('The session has ended.', { id: 'student.session.ended-status' });
+      void this.collectFeedback();
     } catch (err) {
       // 409: it ended meanwhile (the supporter ended it); show it as it is now.
       if (err instanceof BridgeError && err.status === 409) await this.loadLists();
@@ -166,6 +180,41 @@ export class AskForSupportView extends LitElement {
     } finally {
       this.busy = null;
     }
+  }
+
+  /** After the form goes away, focus stays in the sessions section rather than falling to the page. */
+  private async focusAfterFeedback(): Promise<void> {
+    await this.updateComplete;
+    const next = this.renderRoot.querySelector('peerline-session-feedback');
+    if (next) { await next.updateComplete; next.renderRoot.querySelector<HTMLInputElement>('input')?.focus(); } else this.renderRoot.querySelector<HTMLElement>('#sessions-heading')?.focus();
+  }
+
+  /** Fetches the one-time feedback ticket of every newly ended session (answered or not), and offers the form. */
+  private async collectFeedback(): Promise<void> {
+    if (!this.client || !this.sessions) return;
+    this.pendingFeedback = await collectFeedbackTickets(this.client, this.sessions);
+  }
+
+  private async onFeedbackSend(e: FeedbackSendEvent): Promise<void> {
+    const p = this.pendingFeedback;
+    if (!p || !this.client) return;
+    this.feedbackBusy = true;
+    this.feedbackProblem = '';
+    try {
+      await answerFeedback(this.client, p, e.detail);
+      this.listStatus = msg('Thank you for your feedback.', { id: 'feedback.thanks' });
+      await this.collectFeedback();
+      await this.focusAfterFeedback();
+    } catch {
+      this.feedbackProblem = msg('Your feedback could not be sent just now. Please try again later.', { id: 'feedback.error.send' });
+    } finally {
+      this.feedbackBusy = false;
+    }
+  }
+
+  private onFeedbackSkip(): void {
+    if (this.pendingFeedback) finishFeedback(this.pendingFeedback.sessionId);
+    void this.collectFeedback().then(() => this.focusAfterFeedback());
   }
 
   private async onCheckIn(e: CheckInAnswerEvent): Promise<void> {
@@ -345,7 +394,9 @@ export class AskForSupportView extends LitElement {
       <p class="problem list-problem" role="alert">${this.listProblemText()}</p>
       <p class="status list-status" role="status">${this.listStatus}</p>
       <section class="lists" aria-labelledby="sessions-heading">
-        <h2 id="sessions-heading">${msg('Your conversations with supporters', { id: 'student.sessions.heading' })}</h2>
+        <h2 id="sessions-heading" tabindex="-1">${msg('Your conversations with supporters', { id: 'student.sessions.heading' })}</h2>
+        ${this.pendingFeedback ? keyed(this.pendingFeedback.sessionId, html`<peerline-session-feedback .topicLabel=${labels[this.pendingFeedback.topic] ?? this.pendingFeedback.topic} ?busy=${this.feedbackBusy}
+          .problem=${this.feedbackProblem} @feedback-send=${(e: FeedbackSendEvent) => { void this.onFeedbackSend(e); }} @feedback-skip=${() => this.onFeedbackSkip()}></peerline-session-feedback>`) : nothing}
         ${this.sessions === null ? html`<p class="muted">${msg('Loading …', { id: 'devices.loading' })}</p>` : html`
           <peerline-session-list .sessions=${this.sessions} .topicLabels=${labels} .busy=${this.busy}
             @end-session=${(e: EndSessionEvent) => { void this.onEndSession(e); }}

@@ -17,6 +17,7 @@ import {
   severityLabel, type EscalationClaimDetail, type EscalationHandoverDetail, type EscalationResolveDetail,
 } from '../components/counsellor-escalation/counsellor-escalation.component.ts';
 import { outcomeLabel } from '../components/counsellor-resolve-form/counsellor-resolve-form.component.ts';
+import '../components/supervision-desk/supervision-desk.component.ts';
 
 /** How often the queue is fetched again while the desk is open. */
 const REFRESH_MS = 15_000;
@@ -272,6 +273,7 @@ export class CounsellorView extends DeskView {
         @colleagues-needed=${() => { void this.loadColleagues(); }}>
         ${this.renderQueue()}
       </div>
+      <peerline-supervision-desk .bridge=${this.bridge} .topics=${this.topics}></peerline-supervision-desk>
     `;
   }
 }

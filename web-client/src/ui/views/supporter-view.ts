@@ -18,6 +18,12 @@ import '../components/supporter-availability/supporter-availability.component.ts
 import '../components/supporter-queue/supporter-queue.component.ts';
 import '../components/supporter-caseload/supporter-caseload.component.ts';
 import '../components/supporter-groups/supporter-groups.component.ts';
+import '../components/supervision-supporter/supervision-supporter.component.ts';
+import type { TrainingOpenDetail } from '../components/supporter-availability/supporter-availability.component.ts';
+import type { SupporterTraining } from '../components/supporter-training/supporter-training.component.ts';
+import '../components/supporter-training/supporter-training.component.ts';
+import { myFeedback, type SupporterFeedbackView } from '../../bridge/feedback-api.ts';
+import '../components/feedback-summary/feedback-summary.component.ts';
 
 /** How long one GET /v1/offers is held when nothing is pending. */
 const LONG_POLL_MS = 25_000;
@@ -32,7 +38,7 @@ export class SupporterView extends DeskView {
   static override properties = {
     topics: { state: true }, availability: { state: true }, record: { state: true }, offers: { state: true }, sessions: { state: true },
     groups: { state: true }, busy: { state: true }, busyOfferId: { state: true }, busySessionId: { state: true },
-    announcement: { state: true }, problem: { state: true }, offline: { state: true },
+    announcement: { state: true }, problem: { state: true }, offline: { state: true }, feedback: { state: true }, feedbackProblem: { state: true },
   };
   static override styles = css`
     :host { display: block; max-width: 52rem; margin: 0 auto; padding: var(--pl-space-3); }
@@ -58,6 +64,9 @@ export class SupporterView extends DeskView {
   declare problem: string;
   /** The queue could not be reached (shown without interrupting). */
   declare offline: boolean;
+  /** The supporter's own anonymous feedback (released in batches of ≥5), null while loading. */
+  declare feedback: SupporterFeedbackView | null;
+  declare feedbackProblem: boolean;
 
   private poll: AbortController | null = null;
   private started: BridgeClient | null = null;
@@ -76,6 +85,8 @@ export class SupporterView extends DeskView {
     this.announcement = '';
     this.problem = '';
     this.offline = false;
+    this.feedback = null;
+    this.feedbackProblem = false;
   }
 
   override connectedCallback(): void {
@@ -106,6 +117,7 @@ export class SupporterView extends DeskView {
   }
 
   private async load(b: BridgeClient): Promise<void> {
+    myFeedback(b).then((f) => { this.feedback = f; }, () => { this.feedbackProblem = true; });
     const [topics, availability, record, sessions, groups] = await Promise.allSettled([
       b.topics(), getAvailability(b), ownSupporterRecord(b), listSessions(b), listGroups(b),
     ]);
@@ -286,6 +298,22 @@ export class SupporterView extends DeskView {
     }
   }
 
+  /** A module was passed: what the roster now allows (topics, the switch) is loaded again. */
+  private async onTrainingCompleted(): Promise<void> {
+    const b = this.bridge;
+    if (!b) return;
+    const [availability, record] = await Promise.allSettled([getAvailability(b), ownSupporterRecord(b)]);
+    if (availability.status === 'fulfilled') this.availability = availability.value;
+    if (record.status === 'fulfilled') this.record = record.value;
+  }
+
+  /** The availability panel's way to a module that keeps a topic away. */
+  private onTrainingOpen(e: CustomEvent<TrainingOpenDetail>): void {
+    const panel = this.renderRoot.querySelector<SupporterTraining>('peerline-supporter-training');
+    panel?.scrollIntoView({ block: 'start' });
+    void panel?.start(e.detail.module);
+  }
+
   private async onOpenGroup(e: CustomEvent<OpenGroupDetail>): Promise<void> {
     const b = this.bridge;
     if (!b) return;
@@ -319,11 +347,16 @@ export class SupporterView extends DeskView {
           @offer-decline=${(e: CustomEvent<{ offerId: string }>) => { void this.onDecline(e); }}
           @suggest-escalation=${(e: CustomEvent<SuggestEscalationDetail>) => { void this.onSuggest(e); }}
           @end-session=${(e: CustomEvent<EndSessionDetail>) => { void this.onEnd(e); }}
-          @open-group=${(e: CustomEvent<OpenGroupDetail>) => { void this.onOpenGroup(e); }}>
+          @open-group=${(e: CustomEvent<OpenGroupDetail>) => { void this.onOpenGroup(e); }}
+          @training-open=${(e: CustomEvent<TrainingOpenDetail>) => this.onTrainingOpen(e)}
+          @training-completed=${() => { void this.onTrainingCompleted(); }}>
           <peerline-supporter-availability .availability=${this.availability} .record=${this.record} .topics=${this.topics} ?busy=${this.busy}></peerline-supporter-availability>
           <peerline-supporter-queue .offers=${this.offers} .topics=${this.topics} .busyOfferId=${this.busyOfferId} ?available=${this.availability?.available ?? false}></peerline-supporter-queue>
           <peerline-supporter-caseload class="wide" .sessions=${this.sessions} .topics=${this.topics} .busySessionId=${this.busySessionId}></peerline-supporter-caseload>
           <peerline-supporter-groups class="wide" .bridge=${this.bridge} .groups=${this.groups} .topics=${this.topics} .qualifiedTopics=${qualified} ?busy=${this.busy}></peerline-supporter-groups>
+          <peerline-supervision-supporter class="wide" .bridge=${this.bridge} .topics=${this.topics}></peerline-supervision-supporter>
+          <peerline-supporter-training class="wide" .bridge=${this.bridge} .topics=${this.topics}></peerline-supporter-training>
+          <peerline-feedback-summary class="wide" .summary=${this.feedback} ?problem=${this.feedbackProblem}></peerline-feedback-summary>
         </div>`}`;
   }
 }

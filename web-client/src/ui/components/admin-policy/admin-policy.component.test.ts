@@ -22,7 +22,7 @@ describe('<peerline-admin-policy>', () => {
     await h.mount(page, MODULE, 'peerline-admin-policy', { policy, status });
     const reload = await h.recordEvents(page, 'reload-policy');
     await expect(page.getByRole('table', { name: 'Topics' }).locator('tbody tr').count()).resolves.toBe(3);
-    await expect(page.getByRole('row', { name: /Low mood/ }).textContent()).resolves.toContain('Active listening, Mental health first aid');
+    await expect(page.getByRole('row', { name: /Friendships/ }).textContent()).resolves.toContain('Active listening, Group moderation and cyberbullying');
     await expect(page.locator('peerline-admin-policy').textContent()).resolves.toBeDefined();
     const text = await page.locator('peerline-admin-policy').evaluate((el) => el.shadowRoot!.textContent ?? '');
     expect(text).toContain('School A');

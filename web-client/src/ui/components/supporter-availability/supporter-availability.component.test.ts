@@ -55,4 +55,22 @@ describe('<peerline-supporter-availability>', () => {
     await expect(page.getByText('You are not trained for any topic right now', { exact: false }).isVisible()).resolves.toBe(true);
     expect(await h.axe(page)).toEqual([]);
   });
+
+  it('tells the supporter which picked topics cannot reach them and why, with a way to the module', async () => {
+    const page = await h.newPage();
+    const blocked = [
+      { topic: 'low-mood', not_on_roster: false, training: [{ module: 'listening', label: 'Active listening', status: 'expired', expires: '2025-12-01' }, { module: 'mhfa', label: 'Mental health first aid', status: 'missing', expires: null }] },
+      { topic: 'friendships', not_on_roster: true, training: [] },
+    ];
+    await h.mount(page, MODULE, 'peerline-supporter-availability', { availability: { ...availability, blocked_topics: blocked }, record, topics, today: '2025-12-20' });
+    const opened = await h.recordEvents(page, 'training-open');
+    await expect(page.getByRole('heading', { name: 'Topics that cannot reach you now' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByText('Low mood: Active listening expired on 2025-12-01; Mental health first aid is missing.').isVisible()).resolves.toBe(true);
+    await expect(page.getByText('Friendships: not one of your topics on the roster (ask your institution).').isVisible()).resolves.toBe(true);
+    // The older summary line gives way to the reasons.
+    await expect(page.getByText('Not trained (or training expired) for', { exact: false }).count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Go to the training: Active listening' }).click();
+    await expect(opened()).resolves.toEqual([{ module: 'listening' }]);
+    expect(await h.axe(page)).toEqual([]);
+  });
 });

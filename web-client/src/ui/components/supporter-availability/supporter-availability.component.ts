@@ -1,10 +1,11 @@
 // Availability and topics: a switch "take requests now", the topics to take them on (only those the
 // supporter is trained for), their load, and their training as the policy sees it — expiring or
-// missing training said plainly, since it decides which requests can reach them.
+// missing training said plainly, since it decides which requests can reach them: each blocked topic
+// with its reason and a way to the module (`training-open`, which the desk turns into the module).
 import { LitElement, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
-import type { AvailabilityView, SupporterRecordView } from '../../../bridge/supporter-api.ts';
+import type { AvailabilityView, BlockedTopicView, SupporterRecordView } from '../../../bridge/supporter-api.ts';
 import { topicLabel } from '../supporter-shared/supporter.styles.ts';
 import { supporterAvailabilityStyles } from './supporter-availability.styles.ts';
 
@@ -13,6 +14,9 @@ const EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 export interface AvailabilityChange { available: boolean; topics: string[] | null }
+
+/** Asks the desk to open a training module (`training-open`). */
+export interface TrainingOpenDetail { module: string }
 
 export class SupporterAvailability extends LitElement {
   static override properties = {
@@ -80,6 +84,35 @@ export class SupporterAvailability extends LitElement {
       : msg(str`${name}: valid until ${t.expires}.`, { id: 'supporter.training.valid-until' })}</li>`;
   }
 
+  private openTraining(module: string): void {
+    this.dispatchEvent(new CustomEvent<TrainingOpenDetail>('training-open', { detail: { module }, bubbles: true, composed: true }));
+  }
+
+  private reason(r: BlockedTopicView['training'][number]) {
+    switch (r.status) {
+      case 'expired': return msg(str`${r.label} expired on ${r.expires ?? ''}`, { id: 'supporter.blocked.expired' });
+      case 'outdated': return msg(str`${r.label} was completed in a version that no longer counts`, { id: 'supporter.blocked.outdated' });
+      default: return msg(str`${r.label} is missing`, { id: 'supporter.blocked.missing' });
+    }
+  }
+
+  /** Topics no request can reach the supporter for, each with why, and a way to the modules. */
+  private blocked(list: BlockedTopicView[]) {
+    if (list.length === 0) return nothing;
+    const modules = new Map<string, string>();
+    for (const b of list) for (const t of b.training) modules.set(t.module, t.label);
+    return html`
+      <div class="blocked">
+        <h3>${msg('Topics that cannot reach you now', { id: 'supporter.blocked.heading' })}</h3>
+        <ul class="training">${list.map((b) => html`<li class="warning">${topicLabel(this.topics, b.topic)}: ${[
+          ...(b.not_on_roster ? [msg('not one of your topics on the roster (ask your institution)', { id: 'supporter.blocked.not-on-roster' })] : []),
+          ...b.training.map((t) => this.reason(t)),
+        ].join('; ')}.</li>`)}</ul>
+        ${modules.size > 0 ? html`<div class="actions">${[...modules].map(([id, label]) => html`
+          <button @click=${() => this.openTraining(id)}>${msg(str`Go to the training: ${label}`, { id: 'supporter.blocked.open' })}</button>`)}</div>` : nothing}
+      </div>`;
+  }
+
   private training() {
     const r = this.record;
     if (!r) return html`<p class="warning">${msg('You are not on the supporter roster. Ask your institution to add you.', { id: 'supporter.training.no-record' })}</p>`;
@@ -89,7 +122,8 @@ export class SupporterAvailability extends LitElement {
       ${r.training.length > 0 ? html`<ul class="training">${r.training.map((t) => this.trainingLine(t))}</ul>` : nothing}
       ${!r.active ? html`<p class="warning">${msg('Your place on the roster is paused. Ask your institution to reactivate it.', { id: 'supporter.training.inactive' })}</p>` : nothing}
       ${r.missing_training.length > 0 ? html`<p class="warning">${msg(str`Training missing: ${r.missing_training.join(', ')}. You cannot take requests until it is recorded.`, { id: 'supporter.training.missing' })}</p>` : nothing}
-      ${untrained.length > 0 && r.missing_training.length === 0 ? html`<p class="warning">${msg(str`Not trained (or training expired) for: ${untrained.map((t) => topicLabel(this.topics, t)).join(', ')}.`, { id: 'supporter.training.untrained-topics' })}</p>` : nothing}`;
+      ${this.availability?.blocked_topics ? this.blocked(this.availability.blocked_topics) : nothing}
+      ${untrained.length > 0 && r.missing_training.length === 0 && !this.availability?.blocked_topics ? html`<p class="warning">${msg(str`Not trained (or training expired) for: ${untrained.map((t) => topicLabel(this.topics, t)).join(', ')}.`, { id: 'supporter.training.untrained-topics' })}</p>` : nothing}`;
   }
 
   override render() {

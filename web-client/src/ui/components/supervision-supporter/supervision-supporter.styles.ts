@@ -1,0 +1,11 @@
+import { css } from 'lit';
+import { supporterBaseStyles } from '../supporter-shared/supporter.styles.ts';
+
+export const supervisionSupporterStyles = [supporterBaseStyles, css`
+  section + section { margin-top: var(--pl-space-3); border-top: 1px solid var(--pl-border); padding-top: var(--pl-space-3); }
+  .state { font-weight: 700; }
+  form { display: grid; gap: var(--pl-space-1); }
+  .field { display: grid; gap: var(--pl-space-1); margin-bottom: var(--pl-space-2); }
+  .field label { font-weight: 700; }
+  .status { min-height: 1.5em; margin: 0 0 var(--pl-space-2); }
+`];
