@@ -1,6 +1,6 @@
 // Opens the PostgreSQL implementation of the bridge store, shared by several bridge replicas, and
-// migrates it on open. Implemented: roster, sessions, audit, appservice transactions, moderation,
-// figures, matching, escalation — the bridge's configuration does not offer PostgreSQL yet.
+// migrates it on open. The bridge uses it when PEERLINE_BRIDGE_DATABASE_URL (or database.url) is set
+// (store/open.ts); with `replicaSignals` it also listens for the other replicas' wake-ups.
 import type { Store } from '../store.ts';
 import { PgDatabase, type PgMigration } from './database.ts';
 import { PgReplicaSignals } from './replica-signals.ts';
