@@ -122,7 +122,7 @@ export interface SessionRow {
   check_in: CheckIn | null;
 }
 
-export type RoomKind = 'peer' | 'group';
+export type RoomKind = 'peer' | 'group' | 'debrief';
 
 export interface RoomRow {
   room_id: string;

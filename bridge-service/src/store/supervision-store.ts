@@ -23,8 +23,18 @@ export interface WellbeingBreakRecord {
   until_ts: number | null;
 }
 
-/** opening: stored, the room is being made; open: the room exists and both are invited. */
-export type DebriefStatus = 'opening' | 'open';
+/**
+ * opening: stored, the room is being made; open: the room exists and both are invited; failed: the
+ * room could not be made (the supporter may ask again).
+ */
+export type DebriefStatus = 'opening' | 'open' | 'failed';
+
+/** The debrief room's retention, kept with the bot's other rooms (matching_rooms, kind 'debrief') so the purge sweep empties it too. */
+export interface DebriefRoomRetention {
+  institutions: string[];
+  created_ts: number;
+  purge_after_ts: number;
+}
 
 export interface DebriefRecord {
   debrief_id: string;
@@ -81,8 +91,13 @@ export interface SupervisionStore {
 
   // debriefs
   insertDebrief(d: DebriefRecord, audit: AuditDraft): Promise<void>;
-  /** opening → open with the room; undefined when it was not opening. */
-  openDebrief(id: string, roomId: string): Promise<DebriefRecord | undefined>;
+  /**
+   * opening → open with the room, and the room registered for the retention sweep in the same write;
+   * undefined when it was not opening (nothing written).
+   */
+  openDebrief(id: string, roomId: string, retention: DebriefRoomRetention): Promise<DebriefRecord | undefined>;
+  /** opening → failed (its room could not be made); false when it was not opening. */
+  failDebrief(id: string): Promise<boolean>;
   debrief(id: string): Promise<DebriefRecord | undefined>;
   /** Debriefs the user takes part in (as supporter or supervisor), newest first. */
   debriefsOf(userId: string, limit: number): Promise<DebriefRecord[]>;

@@ -12,7 +12,12 @@ import { supervises, supervisors, type SupervisionContext } from './context.ts';
 import type { DebriefViewSchema, ShareViewSchema } from './schemas.ts';
 
 type Share = 'summary' | 'messages';
-interface Consent { receipt_id: string; share: Share }
+/** The receipt's scope as the supporter's client needs it: the peer room, and the messages the student chose. */
+interface Consent { receipt_id: string; share: Share; room_id: string; event_ids: string[] }
+
+/** A debrief still `opening` this long after it was asked for lost its room (the bridge stopped midway): it is marked failed. */
+export const DEBRIEF_OPENING_STALE_MS = 2 * 60_000;
+const DAY_MS = 86_400_000;
 
 export class Debriefs {
   private readonly c: SupervisionContext;
@@ -29,19 +34,26 @@ export class Debriefs {
     if (!s || s.role !== 'host' || s.student === null || s.room_id === null) return null;
     for (const r of await this.c.escalation.receiptsOf(s.student)) {
       const share = r.signed.receipt.scope.share;
-      if (r.signed.receipt.room_id === s.room_id && r.withdrawn_ts === null && share !== 'nothing') return { receipt_id: r.receipt_id, share };
+      if (r.signed.receipt.room_id === s.room_id && r.withdrawn_ts === null && share !== 'nothing') {
+        return { receipt_id: r.receipt_id, share, room_id: s.room_id, event_ids: share === 'messages' ? [...(r.signed.receipt.scope.event_ids ?? [])] : [] };
+      }
     }
     return null;
   }
 
-  private async view(d: DebriefRecord): Promise<Static<typeof DebriefViewSchema>> {
+  /** The debrief as `viewer` sees it: the receipt's room and chosen messages only for the supporter, who was in that room. */
+  private async view(d: DebriefRecord, viewer: string): Promise<Static<typeof DebriefViewSchema>> {
     const now = this.c.clock.now();
+    if (d.status === 'opening' && now - d.created_ts >= DEBRIEF_OPENING_STALE_MS && await this.c.store.failDebrief(d.debrief_id)) d = { ...d, status: 'failed' };
     const s = d.session_id !== null ? await this.c.store.caseloadSession(d.session_id) : undefined;
     const consent = await this.consentFor(d.session_id);
     return {
       debrief_id: d.debrief_id, supporter: d.supporter, supervisor: d.supervisor, status: d.status, room_id: d.room_id, created_ts: d.created_ts,
       session: s ? { topic: s.topic, started_ts: s.created_ts, duration_ms: Math.max(0, (s.ended_ts ?? now) - s.created_ts) } : null,
-      consent: { available: consent !== null, share: consent?.share ?? null },
+      consent: {
+        available: consent !== null, share: consent?.share ?? null, receipt_id: consent?.receipt_id ?? null,
+        scope: consent && viewer === d.supporter ? { room_id: consent.room_id, event_ids: consent.event_ids } : null,
+      },
     };
   }
 
@@ -83,10 +95,15 @@ export class Debriefs {
       }))).room_id;
     } catch (e) {
       this.c.logger.warn('debrief room could not be made', { debrief_id: d.debrief_id, error: (e as Error).message });
+      // Not left `opening` for ever: failed, so the supporter sees it and asks again (a new debrief).
+      await this.c.store.failDebrief(d.debrief_id).catch(() => false);
       throw new BridgeError(502, 'M_UNKNOWN', 'The debrief room could not be created; please try again');
     }
-    const opened = await this.c.store.openDebrief(d.debrief_id, roomId);
-    return this.view(opened ?? { ...d, room_id: roomId, status: 'open' });
+    // The room joins the bot's other rooms in the retention sweep (matching/peer-sessions.ts purgeDue), like a peer room.
+    const opened = await this.c.store.openDebrief(d.debrief_id, roomId, {
+      institutions: [this.c.serverName], created_ts: now, purge_after_ts: now + policy.retention_days.peer * DAY_MS,
+    });
+    return this.view(opened ?? { ...d, room_id: roomId, status: 'open' }, supporter);
   }
 
   private async own(id: string, userId: string): Promise<DebriefRecord> {
@@ -96,11 +113,11 @@ export class Debriefs {
   }
 
   async get(id: string, userId: string): Promise<Static<typeof DebriefViewSchema>> {
-    return this.view(await this.own(id, userId));
+    return this.view(await this.own(id, userId), userId);
   }
 
   async list(userId: string): Promise<Static<typeof DebriefViewSchema>[]> {
-    return Promise.all((await this.c.store.debriefsOf(userId, 50)).map((d) => this.view(d)));
+    return Promise.all((await this.c.store.debriefsOf(userId, 50)).map((d) => this.view(d, userId)));
   }
 
   /**
@@ -112,8 +129,12 @@ export class Debriefs {
     if (d.supporter !== userId) throw forbidden('Only the supporter of the session shares from it');
     const consent = await this.consentFor(d.session_id);
     if (!consent) throw new BridgeError(403, 'ORG.PEERLINE.NO_CONSENT', 'The student did not consent to share anything of this session; only its topic and length may be named');
-    if (share === 'messages' && consent.share !== 'messages') throw new BridgeError(403, 'ORG.PEERLINE.NO_CONSENT', 'The student consented to share a summary only');
+    // Exactly the receipt's scope: chosen messages are not a summary, and a summary is not messages.
+    if (share !== consent.share) {
+      throw new BridgeError(403, 'ORG.PEERLINE.NO_CONSENT', consent.share === 'summary' ? 'The student consented to share a summary only' : 'The student consented to share chosen messages only');
+    }
+    if (d.status !== 'open' || d.room_id === null) throw new BridgeError(409, 'ORG.PEERLINE.DEBRIEF_NOT_OPEN', 'The debrief room is not open');
     await this.c.audit.record({ actor: userId, action: 'supervision.debrief.shared', subject: d.debrief_id, details: { receipt_id: consent.receipt_id, share } });
-    return { debrief_id: d.debrief_id, share, receipt_id: consent.receipt_id };
+    return { debrief_id: d.debrief_id, share, receipt_id: consent.receipt_id, room_id: consent.room_id, event_ids: consent.event_ids };
   }
 }

@@ -142,6 +142,7 @@ export function register(router: ApiRouter, d: SupervisionRouteDeps): void {
     responses: {
       200: { description: 'Allowed, under this receipt', schema: ShareViewSchema },
       403: { description: 'No consent from the student, or not for this much (ORG.PEERLINE.NO_CONSENT)' }, 404: { description: 'No such debrief of yours' },
+      409: { description: 'The debrief room is not open (ORG.PEERLINE.DEBRIEF_NOT_OPEN)' },
     },
     handler: ({ principal, params, body }) => d.debriefs.share(params['debriefId']!, principal.user_id, body.share),
   });

@@ -108,13 +108,18 @@ export const DebriefViewSchema = Type.Object({
   debrief_id: Type.String(),
   supporter: Type.String(),
   supervisor: Type.String(),
-  status: Type.Union([Type.Literal('opening'), Type.Literal('open')]),
+  status: Type.Union([Type.Literal('opening'), Type.Literal('open'), Type.Literal('failed')], { description: 'failed: the room could not be made; ask again' }),
   room_id: Nullable(Type.String()),
   created_ts: Type.Integer(),
   session: Nullable(Type.Object({ topic: Type.String(), started_ts: Type.Integer(), duration_ms: Type.Integer() }, { description: 'Metadata of the session it is about' })),
   consent: Type.Object({
     available: Type.Boolean({ description: 'Whether the student of that session gave consent (a valid, unwithdrawn receipt) to share something of theirs' }),
     share: Nullable(Type.Union([Type.Literal('summary'), Type.Literal('messages')], { description: 'What the student agreed to share' })),
+    receipt_id: Nullable(Type.String({ description: 'The consent receipt it rests on' })),
+    scope: Nullable(Type.Object({
+      room_id: Type.String({ description: 'The session\'s peer room (the supporter was in it)' }),
+      event_ids: Type.Array(Type.String(), { description: 'The messages the student chose (share "messages"); empty for a summary' }),
+    }, { description: 'Only for the supporter: where the supporter\'s own client finds what the receipt covers' })),
   }),
 }, { title: 'Debrief' });
 
@@ -126,4 +131,6 @@ export const ShareViewSchema = Type.Object({
   debrief_id: Type.String(),
   share: Type.Union([Type.Literal('summary'), Type.Literal('messages')]),
   receipt_id: Type.String({ description: 'The consent receipt the share rests on' }),
+  room_id: Type.String({ description: 'The session\'s peer room, where the supporter\'s client reads the messages (decrypted on the device)' }),
+  event_ids: Type.Array(Type.String(), { description: 'Exactly the messages the receipt covers (share "messages")' }),
 }, { title: 'DebriefShare' });

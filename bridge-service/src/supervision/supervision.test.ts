@@ -7,6 +7,7 @@ import { SERVER, PARTNER, samplePolicy } from '../test-fixture.ts';
 import { DEBRIEF_EVENT_TYPE } from '../../../protocol/src/event-types.ts';
 import { BOT } from '../matching/test-fixture.ts';
 import { supervisionFixture, type SupervisionFixture } from './test-fixture.ts';
+import { DEBRIEF_OPENING_STALE_MS } from './debriefs.ts';
 
 type Offers = { offers: { offer_id: string }[] };
 type Status = { blocked: string | null; sessions_today: number; daily_cap: number | null; on_break: { until_ts: number | null } | null };
@@ -177,7 +178,7 @@ describe('debriefs', () => {
       'POST', '/v1/supervision/debriefs', sup.token, { session_id: s.session_id },
     );
     expect(d.status).toBe(201);
-    expect(d.body).toMatchObject({ supervisor: coun.userId, session: { topic: 'exam-stress', duration_ms: 12 * 60_000 }, consent: { available: false, share: null } });
+    expect(d.body).toMatchObject({ supervisor: coun.userId, session: { topic: 'exam-stress', duration_ms: 12 * 60_000 }, consent: { available: false, share: null, receipt_id: null, scope: null } });
     const created = f.hs.of('createRoom').at(-1)!;
     expect(created.roomId).toBe(d.body.room_id);
     const req = created.request!;
@@ -207,9 +208,12 @@ describe('debriefs', () => {
     const coun = await f.counsellor('coun');
     const receiptId = await f.consent(student.userId, s.room_id, 'summary');
     const d = await f.api<{ debrief_id: string; consent: unknown }>('POST', '/v1/supervision/debriefs', sup.token, { supervisor: coun.userId, session_id: s.session_id });
-    expect(d.body.consent).toEqual({ available: true, share: 'summary' });
+    expect(d.body.consent).toEqual({ available: true, share: 'summary', receipt_id: receiptId, scope: { room_id: s.room_id, event_ids: [] } });
+    // The supervisor learns that there is consent, not where the supporter's client finds it.
+    expect((await f.api<{ consent: unknown }>('GET', `/v1/supervision/debriefs/${d.body.debrief_id}`, coun.token)).body.consent)
+      .toEqual({ available: true, share: 'summary', receipt_id: receiptId, scope: null });
     const ok = await f.api('POST', `/v1/supervision/debriefs/${d.body.debrief_id}/share`, sup.token, { share: 'summary' });
-    expect(ok).toEqual({ status: 200, body: { debrief_id: d.body.debrief_id, share: 'summary', receipt_id: receiptId } });
+    expect(ok).toEqual({ status: 200, body: { debrief_id: d.body.debrief_id, share: 'summary', receipt_id: receiptId, room_id: s.room_id, event_ids: [] } });
     expect((await f.api('POST', `/v1/supervision/debriefs/${d.body.debrief_id}/share`, sup.token, { share: 'messages' })).status).toBe(403);
     expect((await f.api('POST', `/v1/supervision/debriefs/${d.body.debrief_id}/share`, coun.token, { share: 'summary' })).status).toBe(403);
     const shared = (await f.store.audit.latest(50)).filter((e) => e.action === 'supervision.debrief.shared');
@@ -218,6 +222,64 @@ describe('debriefs', () => {
     const general = await f.api<{ debrief_id: string; session: unknown; consent: unknown }>('POST', '/v1/supervision/debriefs', sup.token, {});
     expect(general.body).toMatchObject({ session: null, consent: { available: false, share: null } });
     expect((await f.api('POST', `/v1/supervision/debriefs/${general.body.debrief_id}/share`, sup.token, { share: 'summary' })).status).toBe(403);
+  });
+
+  it('names exactly the messages the student chose, for the supporter\'s client to share — and nothing as a summary', async () => {
+    const f = supervisionFixture();
+    const { sup, student, s } = await endedSession(f);
+    const coun = await f.counsellor('coun');
+    const receiptId = await f.consent(student.userId, s.room_id, 'messages');
+    const d = await f.api<{ debrief_id: string; consent: unknown }>('POST', '/v1/supervision/debriefs', sup.token, { supervisor: coun.userId, session_id: s.session_id });
+    expect(d.body.consent).toEqual({ available: true, share: 'messages', receipt_id: receiptId, scope: { room_id: s.room_id, event_ids: ['$e:a.example'] } });
+    const ok = await f.api('POST', `/v1/supervision/debriefs/${d.body.debrief_id}/share`, sup.token, { share: 'messages' });
+    expect(ok.body).toEqual({ debrief_id: d.body.debrief_id, share: 'messages', receipt_id: receiptId, room_id: s.room_id, event_ids: ['$e:a.example'] });
+    const summary = await f.api<{ errcode: string }>('POST', `/v1/supervision/debriefs/${d.body.debrief_id}/share`, sup.token, { share: 'summary' });
+    expect([summary.status, summary.body.errcode]).toEqual([403, 'ORG.PEERLINE.NO_CONSENT']);
+  });
+
+  it('marks a debrief whose room could not be made failed, so the supporter can ask again', async () => {
+    const f = supervisionFixture();
+    const { sup, s } = await endedSession(f);
+    await f.counsellor('coun');
+    f.hs.failNext = 'createRoom';
+    expect((await f.api('POST', '/v1/supervision/debriefs', sup.token, { session_id: s.session_id })).status).toBe(502);
+    const [failed] = (await f.api<{ debriefs: { debrief_id: string; status: string; room_id: string | null }[] }>('GET', '/v1/supervision/debriefs', sup.token)).body.debriefs;
+    expect(failed).toMatchObject({ status: 'failed', room_id: null });
+    const share = await f.api('POST', `/v1/supervision/debriefs/${failed!.debrief_id}/share`, sup.token, { share: 'summary' });
+    expect(share.status).toBe(403);
+    const again = await f.api<{ status: string; room_id: string }>('POST', '/v1/supervision/debriefs', sup.token, { session_id: s.session_id });
+    expect([again.status, again.body.status, typeof again.body.room_id]).toEqual([201, 'open', 'string']);
+  });
+
+  it('marks a debrief left opening by a bridge that stopped midway failed once it is stale', async () => {
+    const f = supervisionFixture();
+    const sup = await f.supporter('sup');
+    const coun = await f.counsellor('coun');
+    await f.store.supervision.insertDebrief(
+      { debrief_id: 'db_stuck', supporter: sup.userId, supervisor: coun.userId, session_id: null, room_id: null, status: 'opening', created_ts: f.clock.now() },
+      { actor: sup.userId, action: 'supervision.debrief.requested', subject: 'db_stuck', details: {} },
+    );
+    expect((await f.api<{ status: string }>('GET', '/v1/supervision/debriefs/db_stuck', sup.token)).body.status).toBe('opening');
+    f.clock.advance(DEBRIEF_OPENING_STALE_MS);
+    expect((await f.api<{ status: string }>('GET', '/v1/supervision/debriefs/db_stuck', coun.token)).body.status).toBe('failed');
+    expect((await f.store.supervision.debrief('db_stuck'))?.status).toBe('failed');
+  });
+
+  it('empties a debrief room at the end of its retention like a peer room: members removed, the bot leaves', async () => {
+    const f = supervisionFixture();
+    const { sup } = await endedSession(f);
+    const coun = await f.counsellor('coun');
+    const d = await f.api<{ room_id: string }>('POST', '/v1/supervision/debriefs', sup.token, {});
+    const roomId = d.body.room_id;
+    expect(await f.store.matching.room(roomId)).toMatchObject({ kind: 'debrief', purged_ts: null, purge_after_ts: f.clock.now() + samplePolicy().retention_days.peer * 86_400_000 });
+    f.clock.advance(samplePolicy().retention_days.peer * 86_400_000 - 1);
+    await f.matching.sessions.purgeDue();
+    expect(f.hs.of('kick').filter((c) => c.roomId === roomId)).toEqual([]);
+    f.clock.advance(1);
+    await f.matching.sessions.purgeDue();
+    expect(f.hs.of('kick').filter((c) => c.roomId === roomId).map((c) => c.userId).sort()).toEqual([sup.userId, coun.userId].sort());
+    expect(f.hs.of('leave').map((c) => c.roomId)).toContain(roomId);
+    expect((await f.store.matching.room(roomId))?.purged_ts).toBe(f.clock.now());
   });
 
   it('says when there is no supervisor to ask, and names an unknown one as not found', async () => {

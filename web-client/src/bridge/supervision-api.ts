@@ -72,12 +72,22 @@ export interface DebriefView {
   debrief_id: string;
   supporter: string;
   supervisor: string;
-  status: 'opening' | 'open';
+  /** failed: the room could not be made; ask again. */
+  status: 'opening' | 'open' | 'failed';
   room_id: string | null;
   created_ts: number;
   session: { topic: string; started_ts: number; duration_ms: number } | null;
-  consent: { available: boolean; share: 'summary' | 'messages' | null };
+  consent: {
+    available: boolean;
+    share: 'summary' | 'messages' | null;
+    receipt_id: string | null;
+    /** Only for the supporter: the session's peer room and the messages the student chose. */
+    scope: { room_id: string; event_ids: string[] } | null;
+  };
 }
+
+/** The bridge's yes to a share: the receipt it rests on and exactly what it covers. */
+export interface DebriefShareAllowed { debrief_id: string; share: 'summary' | 'messages'; receipt_id: string; room_id: string; event_ids: string[] }
 
 /** A supporter's own session, as GET /v1/sessions lists it (the fields used here). */
 export interface OwnSession { session_id: string; role: string; status: string; topic: string; created_ts: number; ended_ts: number | null }
@@ -140,8 +150,8 @@ export async function listDebriefs(b: SupervisionBridge): Promise<DebriefView[]>
 }
 
 /** POST /v1/supervision/debriefs/{debriefId}/share: asked before the client shares anything of the student. */
-export async function checkDebriefShare(b: SupervisionBridge, debriefId: string, share: 'summary' | 'messages'): Promise<{ receipt_id: string }> {
-  return b.request<{ receipt_id: string }>('POST', `/v1/supervision/debriefs/${enc(debriefId)}/share`, { body: { share } });
+export async function checkDebriefShare(b: SupervisionBridge, debriefId: string, share: 'summary' | 'messages'): Promise<DebriefShareAllowed> {
+  return b.request<DebriefShareAllowed>('POST', `/v1/supervision/debriefs/${enc(debriefId)}/share`, { body: { share } });
 }
 
 /** GET /v1/sessions (the supporter's own sessions, to flag or debrief one). */

@@ -502,6 +502,24 @@ export class ChatClient {
     await this.client.sendMessage(roomId, { msgtype: MsgType.Text, body });
   }
 
+  /**
+   * One message of a room, decrypted on this device: from the loaded timeline, else fetched from the
+   * homeserver (a peer room the supporter has left: its room keys stay on this device). null when the
+   * event is unknown, not a message, or cannot be decrypted here.
+   */
+  async readMessage(roomId: string, eventId: string): Promise<ChatMessage | null> {
+    const loaded = this.messages(roomId).find((m) => m.id === eventId);
+    if (loaded && loaded.body !== null) return loaded;
+    try {
+      const event = this.client.getEventMapper()(await this.client.fetchRoomEvent(roomId, eventId));
+      await this.client.decryptEventIfNeeded(event);
+      const m = this.toMessage(event);
+      return m && m.body !== null ? m : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Sends any room event (encrypted in an encrypted room), e.g. org.peerline.escalation.suggestion. */
   async sendEvent(roomId: string, type: string, content: Record<string, unknown>): Promise<string> {
     // The SDK's typed overloads know only the spec's event types; custom org.peerline.* types are sent the same way.

@@ -299,6 +299,9 @@ export class AppStore extends EventTarget {
     await this.client.sendText(roomId, body);
   }
 
+  /** One message of any room, decrypted on this device (fetched when not loaded), or null. */
+  async readMessage(roomId: string, eventId: string): Promise<ChatMessage | null> { return this.client ? this.client.readMessage(roomId, eventId) : null; }
+
   /** The loaded messages of any room, oldest first (for choosing what to share). */
   messagesOf(roomId: string): ChatMessage[] { return this.client?.messages(roomId) ?? []; }
 

@@ -77,8 +77,18 @@ describe.each(backends)('supervision store on $name', (backend) => {
     const d = { debrief_id: 'db_1', supporter: '@sup:a.example', supervisor: '@coun:a.example', session_id: 'ps_1', room_id: null, status: 'opening' as const, created_ts: 1_000 };
     await s.insertDebrief(d, draft('supervision.debrief.requested', 'db_1'));
     await s.insertDebrief({ ...d, debrief_id: 'db_2', session_id: null, created_ts: 2_000 }, draft('supervision.debrief.requested', 'db_2'));
-    expect(await s.openDebrief('db_1', '!d:a.example')).toEqual({ ...d, room_id: '!d:a.example', status: 'open' });
-    expect(await s.openDebrief('db_1', '!other:a.example')).toBeUndefined();
+    const retention = { institutions: ['a.example'], created_ts: 1_000, purge_after_ts: 9_000 };
+    expect(await s.openDebrief('db_1', '!d:a.example', retention)).toEqual({ ...d, room_id: '!d:a.example', status: 'open' });
+    expect(await s.openDebrief('db_1', '!other:a.example', retention)).toBeUndefined();
+    // The room is in the retention sweep with the bot's other rooms; the second open wrote nothing.
+    expect(await (t.store as Partial<Store>).matching!.roomsDue(9_000, 10)).toEqual([
+      { room_id: '!d:a.example', kind: 'debrief', ref_id: 'db_1', institutions: ['a.example'], created_ts: 1_000, purge_after_ts: 9_000, purged_ts: null },
+    ]);
+    // A debrief whose room could not be made fails once; an open one does not.
+    expect(await s.failDebrief('db_2')).toBe(true);
+    expect(await s.failDebrief('db_2')).toBe(false);
+    expect(await s.failDebrief('db_1')).toBe(false);
+    expect(await s.debrief('db_2')).toMatchObject({ status: 'failed', room_id: null });
     expect(await s.debrief('db_1')).toMatchObject({ room_id: '!d:a.example' });
     expect((await s.debriefsOf('@coun:a.example', 10)).map((x) => x.debrief_id)).toEqual(['db_2', 'db_1']);
     expect((await s.debriefsOf('@sup:a.example', 1)).map((x) => x.debrief_id)).toEqual(['db_2']);

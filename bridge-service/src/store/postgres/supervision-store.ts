@@ -3,7 +3,7 @@
 // matching and escalation tables — metadata columns only, never the student or a room.
 import type { AuditDraft } from '../../core/audit-chain.ts';
 import {
-  DuplicateFlagError, type CaseloadSessionRow, type DebriefRecord, type ReviewFlagRecord, type SupervisionStore, type WellbeingBreakRecord,
+  DuplicateFlagError, type CaseloadSessionRow, type DebriefRecord, type DebriefRoomRetention, type ReviewFlagRecord, type SupervisionStore, type WellbeingBreakRecord,
 } from '../supervision-store.ts';
 import type { PgDatabase, PgMigration } from './database.ts';
 import type { PgAuditStore } from './audit-store.ts';
@@ -134,10 +134,24 @@ export class PgSupervisionStore implements SupervisionStore {
     });
   }
 
-  async openDebrief(id: string, roomId: string): Promise<DebriefRecord | undefined> {
-    return (await this.db.query<DebriefRecord>(
-      `UPDATE supervision_debriefs SET room_id = $1, status = 'open' WHERE debrief_id = $2 AND status = 'opening' RETURNING ${DEBRIEF_COLUMNS}`, [roomId, id],
-    ))[0];
+  openDebrief(id: string, roomId: string, retention: DebriefRoomRetention): Promise<DebriefRecord | undefined> {
+    return this.db.tx(async (q) => {
+      const opened = (await q.query<DebriefRecord>(
+        `UPDATE supervision_debriefs SET room_id = $1, status = 'open' WHERE debrief_id = $2 AND status = 'opening' RETURNING ${DEBRIEF_COLUMNS}`, [roomId, id],
+      ))[0];
+      if (!opened) return undefined;
+      await q.execute(
+        "INSERT INTO matching_rooms (room_id, kind, ref_id, institutions, created_ts, purge_after_ts, purged_ts) VALUES ($1, 'debrief', $2, $3, $4, $5, NULL)",
+        [roomId, id, JSON.stringify(retention.institutions), retention.created_ts, retention.purge_after_ts],
+      );
+      return opened;
+    });
+  }
+
+  async failDebrief(id: string): Promise<boolean> {
+    return (await this.db.query<{ debrief_id: string }>(
+      "UPDATE supervision_debriefs SET status = 'failed' WHERE debrief_id = $1 AND status = 'opening' RETURNING debrief_id", [id],
+    )).length > 0;
   }
 
   async debrief(id: string): Promise<DebriefRecord | undefined> {

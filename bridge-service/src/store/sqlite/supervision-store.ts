@@ -3,7 +3,7 @@
 // matching and escalation tables — selecting metadata columns only, never the student or a room.
 import type { AuditDraft } from '../../core/audit-chain.ts';
 import {
-  DuplicateFlagError, type CaseloadSessionRow, type DebriefRecord, type ReviewFlagRecord, type SupervisionStore, type WellbeingBreakRecord,
+  DuplicateFlagError, type CaseloadSessionRow, type DebriefRecord, type DebriefRoomRetention, type ReviewFlagRecord, type SupervisionStore, type WellbeingBreakRecord,
 } from '../supervision-store.ts';
 import type { Migration, SqliteDatabase } from './database.ts';
 import type { SqliteAuditStore } from './audit-store.ts';
@@ -129,11 +129,20 @@ export class SqliteSupervisionStore implements SupervisionStore {
     });
   }
 
-  openDebrief(id: string, roomId: string): Promise<DebriefRecord | undefined> {
+  openDebrief(id: string, roomId: string, retention: DebriefRoomRetention): Promise<DebriefRecord | undefined> {
     return this.db.write(() => {
       const { changes } = this.db.run("UPDATE supervision_debriefs SET room_id = ?, status = 'open' WHERE debrief_id = ? AND status = 'opening'", roomId, id);
-      return changes === 0 ? undefined : this.db.get<DebriefRecord>('SELECT * FROM supervision_debriefs WHERE debrief_id = ?', id);
+      if (changes === 0) return undefined;
+      this.db.run(
+        "INSERT INTO matching_rooms (room_id, kind, ref_id, institutions, created_ts, purge_after_ts, purged_ts) VALUES (?, 'debrief', ?, ?, ?, ?, NULL)",
+        roomId, id, JSON.stringify(retention.institutions), retention.created_ts, retention.purge_after_ts,
+      );
+      return this.db.get<DebriefRecord>('SELECT * FROM supervision_debriefs WHERE debrief_id = ?', id);
     });
+  }
+
+  failDebrief(id: string): Promise<boolean> {
+    return this.db.write(() => this.db.run("UPDATE supervision_debriefs SET status = 'failed' WHERE debrief_id = ? AND status = 'opening'", id).changes > 0);
   }
 
   async debrief(id: string): Promise<DebriefRecord | undefined> {

@@ -354,7 +354,7 @@ export class SupporterView extends DeskView {
           <peerline-supporter-queue .offers=${this.offers} .topics=${this.topics} .busyOfferId=${this.busyOfferId} ?available=${this.availability?.available ?? false}></peerline-supporter-queue>
           <peerline-supporter-caseload class="wide" .sessions=${this.sessions} .topics=${this.topics} .busySessionId=${this.busySessionId}></peerline-supporter-caseload>
           <peerline-supporter-groups class="wide" .bridge=${this.bridge} .groups=${this.groups} .topics=${this.topics} .qualifiedTopics=${qualified} ?busy=${this.busy}></peerline-supporter-groups>
-          <peerline-supervision-supporter class="wide" .bridge=${this.bridge} .topics=${this.topics}></peerline-supervision-supporter>
+          <peerline-supervision-supporter class="wide" .bridge=${this.bridge} .topics=${this.topics} .chat=${this.store}></peerline-supervision-supporter>
           <peerline-supporter-training class="wide" .bridge=${this.bridge} .topics=${this.topics}></peerline-supporter-training>
           <peerline-feedback-summary class="wide" .summary=${this.feedback} ?problem=${this.feedbackProblem}></peerline-feedback-summary>
         </div>`}`;

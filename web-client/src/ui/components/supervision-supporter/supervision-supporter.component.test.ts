@@ -13,7 +13,25 @@ const START = Date.UTC(2026, 2, 3, 9, 0);
 const status = (over: Record<string, unknown> = {}) => ({ user_id: '@sup:a.example', on_break: null, blocked: null, sessions_today: 1, daily_cap: 3, day_start_ts: START, flags: [], ...over });
 const SESSIONS = { sessions: [{ session_id: 'ps_1', role: 'supporter', status: 'ended', topic: 'exam-stress', created_ts: START, ended_ts: START + 600_000 }] };
 const DEBRIEF = { debrief_id: 'db_1', supporter: '@sup:a.example', supervisor: '@coun:a.example', status: 'open', room_id: '!debrief:a.example', created_ts: START,
-  session: { topic: 'exam-stress', started_ts: START, duration_ms: 600_000 }, consent: { available: false, share: null } };
+  session: { topic: 'exam-stress', started_ts: START, duration_ms: 600_000 }, consent: { available: false, share: null, receipt_id: null, scope: null } };
+/** A debrief whose session the student consented to share two chosen messages of. */
+const CONSENTED = { ...DEBRIEF, consent: { available: true, share: 'messages', receipt_id: 'rcpt_1', scope: { room_id: '!peer:a.example', event_ids: ['$m1', '$m2'] } } };
+const SHARE_OK = { debrief_id: 'db_1', share: 'messages', receipt_id: 'rcpt_1', room_id: '!peer:a.example', event_ids: ['$m1', '$m2'] };
+
+/** This device's chat stand-in: the peer room's decrypted messages; what is sent lands in window.__sent. */
+async function withChat(page: Page): Promise<void> {
+  await page.evaluate(`(async () => {
+    window.__sent = [];
+    window.__read = [];
+    const peer = { '$m1': { body: 'I have not slept for days', mine: false }, '$m2': { body: 'That sounds exhausting', mine: true }, '$m3': { body: 'not chosen', mine: false } };
+    const el = document.querySelector('${TAG}');
+    el.chat = {
+      async readMessage(roomId, eventId) { window.__read.push(roomId + ' ' + eventId); return roomId === '!peer:a.example' ? peer[eventId] ?? null : null; },
+      async sendEventTo(roomId, type, content) { window.__sent.push({ roomId, type, content }); return '$sent' + window.__sent.length; },
+    };
+    await el.updateComplete;
+  })()`);
+}
 
 /** Gives the mounted element a bridge stand-in answering `answers["METHOD /path"]`; calls land in window.__calls. */
 async function withBridge(page: Page, answers: Record<string, unknown>): Promise<void> {
@@ -103,6 +121,50 @@ describe('<peerline-supervision-supporter>', () => {
     await page.getByText('The student did not consent to share anything: talk about the topic and length of the session only.').waitFor();
     expect(await calls(page)).toEqual([{ method: 'POST', path: '/v1/supervision/debriefs', body: { supervisor: '@coun:a.example', session_id: 'ps_1' } }]);
     await expect(opened()).resolves.toEqual([{ roomId: '!debrief:a.example' }]);
+    expect(await h.axe(page)).toEqual([]);
+  });
+
+  it('shares exactly the messages the student\'s receipt covers, read on this device, marked with the receipt, into the debrief room', async () => {
+    const page = await h.newPage();
+    await mount(page, { 'GET /v1/supervision/debriefs': { debriefs: [CONSENTED] }, 'POST /v1/supervision/debriefs/db_1/share': SHARE_OK });
+    await withChat(page);
+    const opened = await h.recordEvents(page, 'open-room');
+    await page.getByText('The student consented to share messages they chose. You can share exactly those here, nothing more.').waitFor();
+    await page.getByRole('button', { name: 'Review what the student consented to share' }).click();
+    const preview = page.getByRole('group', { name: 'Messages the student consented to share' });
+    await preview.waitFor();
+    await expect(preview.textContent()).resolves.toContain('I have not slept for days');
+    await expect(preview.textContent()).resolves.not.toContain('not chosen');
+    expect(await page.evaluate('window.__read')).toEqual(['!peer:a.example $m1', '!peer:a.example $m2']);
+    // Reviewing sends nothing anywhere.
+    expect(await calls(page)).toEqual([]);
+    expect(await page.evaluate('window.__sent')).toEqual([]);
+    expect(await h.axe(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Share these 2 messages in the debrief room' }).click();
+    await page.getByText('Shared 2 messages in the debrief room, marked as shared with the student\'s consent.').waitFor();
+    // The bridge is asked first and sees no content; the content goes only to the debrief room.
+    expect(await calls(page)).toEqual([{ method: 'POST', path: '/v1/supervision/debriefs/db_1/share', body: { share: 'messages' } }]);
+    const sent = await page.evaluate<{ roomId: string; type: string; content: { body: string; 'org.peerline.shared': unknown } }[]>('window.__sent');
+    expect(sent.map((x) => [x.roomId, x.type])).toEqual([['!debrief:a.example', 'm.room.message'], ['!debrief:a.example', 'm.room.message']]);
+    expect(sent[0]!.content.body).toBe('Shared with the student\'s consent (receipt rcpt_1):\n> I have not slept for days');
+    expect(sent.map((x) => x.content['org.peerline.shared'])).toEqual([
+      { receipt_id: 'rcpt_1', event_id: '$m1', from: 'student', item: 0, context: 'debrief' },
+      { receipt_id: 'rcpt_1', event_id: '$m2', from: 'supporter', item: 1, context: 'debrief' },
+    ]);
+    await expect(opened()).resolves.toEqual([{ roomId: '!debrief:a.example' }]);
+  });
+
+  it('offers no share without the student\'s consent, for a summary kept elsewhere, or for a room that failed — and says why', async () => {
+    const page = await h.newPage();
+    const summary = { ...DEBRIEF, debrief_id: 'db_2', consent: { available: true, share: 'summary', receipt_id: 'rcpt_2', scope: { room_id: '!peer:a.example', event_ids: [] } } };
+    const failed = { ...CONSENTED, debrief_id: 'db_3', status: 'failed', room_id: null };
+    await mount(page, { 'GET /v1/supervision/debriefs': { debriefs: [DEBRIEF, summary, failed] } });
+    await withChat(page);
+    await page.getByText('The student did not consent to share anything: talk about the topic and length of the session only.').waitFor();
+    await page.getByText(/consented to share a summary they wrote, with a counsellor\. That summary is not on your device/).waitFor();
+    await page.getByText('The debrief room could not be made. Please ask again.').waitFor();
+    await expect(page.getByRole('button', { name: 'Review what the student consented to share' }).count()).resolves.toBe(0);
+    expect(await page.evaluate('window.__read')).toEqual([]);
     expect(await h.axe(page)).toEqual([]);
   });
 });

@@ -3,13 +3,17 @@
 // away), flagging one of their sessions for review with a reason from a fixed list, and asking a
 // supervisor for a debrief — which opens the encrypted debrief room in the chat view. Nothing of the
 // student is asked for or sent: a debrief names the session's topic and length only, and says
-// whether the student consented to share more.
+// whether the student consented to share more. Where the student's consent receipt for the session
+// covers chosen messages, the supporter may review exactly those (read and decrypted on this device,
+// state/debrief-share.ts) and post them into the debrief room, marked with the receipt; otherwise no
+// share is offered and the card says why.
 import { LitElement, html, nothing } from 'lit';
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import {
   REVIEW_FLAG_REASONS, endBreak, flagSession, listDebriefs, listSupervisors, ownSessions, requestDebrief, startBreak, supervisionStatus,
   type DebriefView, type OwnSession, type ReviewFlagReason, type SupervisionBridge, type SupervisionStatus,
 } from '../../../bridge/supervision-api.ts';
+import { noShareReason, postDebriefShare, prepareDebriefShare, type DebriefShareDeps, type DebriefShareOffer } from '../../../state/debrief-share.ts';
 import { topicLabel } from '../supporter-shared/supporter.styles.ts';
 import { flagReasonLabel } from '../supervision-shared/flag-reasons.ts';
 import { supervisionSupporterStyles } from './supervision-supporter.styles.ts';
@@ -22,7 +26,7 @@ export class SupervisionSupporter extends LitElement {
   static override properties = {
     bridge: { attribute: false }, topics: { attribute: false },
     status: { state: true }, sessions: { state: true }, supervisors: { state: true }, debriefs: { state: true }, busy: { state: true },
-    announcement: { state: true }, problem: { state: true },
+    announcement: { state: true }, problem: { state: true }, chat: { attribute: false }, offer: { state: true },
   };
   static override styles = supervisionSupporterStyles;
   declare bridge: SupervisionBridge | null;
@@ -34,6 +38,10 @@ export class SupervisionSupporter extends LitElement {
   declare busy: boolean;
   declare announcement: string;
   declare problem: string;
+  /** This device's chat (decrypted messages, sending): without it nothing can be shared. */
+  declare chat: Pick<DebriefShareDeps, 'readMessage' | 'sendEventTo'> | null;
+  /** The messages of a debrief's receipt under review, before they are shared. */
+  declare offer: DebriefShareOffer | null;
   private loadedFor: SupervisionBridge | null = null;
 
   constructor() {
@@ -47,6 +55,8 @@ export class SupervisionSupporter extends LitElement {
     this.busy = false;
     this.announcement = '';
     this.problem = '';
+    this.chat = null;
+    this.offer = null;
     updateWhenLocaleChanges(this);
   }
 
@@ -157,10 +167,57 @@ export class SupervisionSupporter extends LitElement {
   }
 
   private consentNote(d: DebriefView) {
-    if (!d.session) return nothing;
-    return html`<p class="meta">${d.consent.available
-      ? msg('The student agreed to share what they chose with a counsellor; you may refer to that, nothing more.', { id: 'supervision.debrief.consent' })
-      : msg('The student did not consent to share anything: talk about the topic and length of the session only.', { id: 'supervision.debrief.no-consent' })}</p>`;
+    if (d.status === 'failed') {
+      return html`<p class="meta warning">${msg('The debrief room could not be made. Please ask again.', { id: 'supervision.debrief.failed' })}</p>`;
+    }
+    switch (noShareReason(d)) {
+      case 'no-session': return nothing;
+      case 'no-consent':
+        return html`<p class="meta">${msg('The student did not consent to share anything: talk about the topic and length of the session only.', { id: 'supervision.debrief.no-consent' })}</p>`;
+      case 'summary-elsewhere':
+        return html`<p class="meta">${msg('The student consented to share a summary they wrote, with a counsellor. That summary is not on your device, so nothing of it can be shared here: talk about the topic and length of the session only.', { id: 'supervision.debrief.summary-elsewhere' })}</p>`;
+      case 'room-not-open':
+        return html`<p class="meta">${msg('The student consented to share messages they chose. They can be shared once the debrief room is open.', { id: 'supervision.debrief.room-not-open' })}</p>`;
+      case null:
+        return html`<p class="meta">${msg('The student consented to share messages they chose. You can share exactly those here, nothing more.', { id: 'supervision.debrief.consent-messages' })}</p>
+          ${this.chat ? this.offer?.debriefId === d.debrief_id ? this.offerPreview(this.offer) : html`
+            <button ?disabled=${this.busy} @click=${() => { void this.review(d); }}>${msg('Review what the student consented to share', { id: 'supervision.debrief.review' })}</button>` : nothing}`;
+    }
+  }
+
+  private async review(d: DebriefView): Promise<void> {
+    const chat = this.chat;
+    await this.act((b) => prepareDebriefShare({ bridge: b, readMessage: (r, e) => chat!.readMessage(r, e), sendEventTo: (r, t, c) => chat!.sendEventTo(r, t, c) }, d), (offer) => {
+      this.offer = offer;
+    });
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('#share-h')?.focus();
+  }
+
+  private share(offer: DebriefShareOffer): void {
+    const chat = this.chat;
+    if (!chat) return;
+    const heading = (receiptId: string): string => msg(str`Shared with the student's consent (receipt ${receiptId}):`, { id: 'supervision.debrief.shared-heading' });
+    void this.act((b) => postDebriefShare({ bridge: b, readMessage: (r, e) => chat.readMessage(r, e), sendEventTo: (r, t, c) => chat.sendEventTo(r, t, c) }, offer, heading), (n) => {
+      this.offer = null;
+      this.announcement = msg(str`Shared ${n} messages in the debrief room, marked as shared with the student's consent.`, { id: 'supervision.announce.shared' });
+      this.openRoom(offer.debriefRoomId);
+    }, (err) => ((err as { errcode?: string }).errcode === 'ORG.PEERLINE.NO_CONSENT'
+      ? msg('The student\'s consent no longer covers this, so nothing was shared.', { id: 'supervision.problem.no-consent' }) : null));
+  }
+
+  private offerPreview(offer: DebriefShareOffer) {
+    const who = (from: 'student' | 'supporter'): string => (from === 'student'
+      ? msg('The student', { id: 'supervision.debrief.from-student' }) : msg('You', { id: 'supervision.debrief.from-you' }));
+    return html`<div class="share" role="group" aria-labelledby="share-h">
+      <h4 id="share-h" tabindex="-1">${msg('Messages the student consented to share', { id: 'supervision.debrief.share-title' })}</h4>
+      ${offer.items.length > 0 ? html`<ol class="quotes">${offer.items.map((i) => html`<li><span class="meta">${who(i.from)}</span><blockquote>${i.body}</blockquote></li>`)}</ol>` : nothing}
+      ${offer.missing > 0 ? html`<p class="meta">${msg(str`${offer.missing} of the chosen messages cannot be read on this device; they are left out.`, { id: 'supervision.debrief.missing' })}</p>` : nothing}
+      <div class="actions">
+        ${offer.items.length > 0 ? html`<button class="primary" ?disabled=${this.busy} @click=${() => this.share(offer)}>${msg(str`Share these ${offer.items.length} messages in the debrief room`, { id: 'supervision.debrief.share' })}</button>` : nothing}
+        <button ?disabled=${this.busy} @click=${() => { this.offer = null; }}>${msg('Cancel', { id: 'supervision.debrief.share-cancel' })}</button>
+      </div>
+    </div>`;
   }
 
   override render() {
