@@ -17,8 +17,9 @@ import type { FiguresStore } from '../store/figures-store.ts';
 import type { ReportStore } from '../store/report-store.ts';
 import type { FeedbackStore } from '../store/feedback-store.ts';
 import type { RosterStore } from '../store/store.ts';
-import { CellTable, cellKey, type ReportCell } from './suppression.ts';
+import { CellTable, cellKey } from './suppression.ts';
 import { reportPeriod, weekIndex } from './period.ts';
+import type { ProgramReport } from '../../../protocol/src/program-report.ts';
 
 const DAY_MS = 86_400_000;
 export const EXPIRING_WITHIN_DAYS = 30;
@@ -28,26 +29,7 @@ export const PARTNER_MATCHED_ACTION = 'partner_request.matched';
 export const REPORT_SECTIONS = ['participation', 'requests', 'sessions', 'escalations', 'feedback', 'training'] as const;
 export type ReportSection = typeof REPORT_SECTIONS[number];
 
-export interface ProgramReport {
-  from_week: string;
-  to_week: string;
-  /** Monday of the first week and Sunday of the last (local dates). */
-  from: string;
-  to: string;
-  time_zone: string;
-  minimum_cell_count: number;
-  generated_ts: number;
-  /** Training coverage is a snapshot on this local date (the report's day), not a weekly series. */
-  training_as_of: string;
-  weeks: string[];
-  topics: { id: string; label: string }[];
-  modules: { id: string; label: string }[];
-  response_targets_minutes: Record<string, number>;
-  /** False when the bridge keeps no feedback store: the feedback section is then empty. */
-  feedback_available: boolean;
-  themes: string[];
-  cells: ReportCell[];
-}
+export type { ProgramReport };
 
 interface Agg {
   students: Set<string>;

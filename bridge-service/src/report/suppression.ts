@@ -9,17 +9,9 @@
 // (a fixpoint: suppression only grows). Derived shares are shown only when both of their counts are.
 import { MIN_CELL_COUNT } from '../figures/figures-service.ts';
 
-export interface ReportCell {
-  section: string;
-  /** ISO week 'YYYY-Www', or 'all' for the whole period. */
-  week: string;
-  /** Topic id, or 'all'. */
-  topic: string;
-  measure: string;
-  /** null when suppressed. */
-  value: number | null;
-  suppressed: boolean;
-}
+import type { ReportCell } from '../../../protocol/src/program-report.ts';
+
+export type { ReportCell };
 
 interface Entry {
   cell: Omit<ReportCell, 'value' | 'suppressed'>;

@@ -3,24 +3,9 @@
 // suppressed from the bridge; nothing here adds totals or fills gaps.
 import type { BridgeClient } from './bridge-client.ts';
 
-export interface ReportCell { section: string; week: string; topic: string; measure: string; value: number | null; suppressed: boolean }
-export interface ProgramReport {
-  from_week: string;
-  to_week: string;
-  from: string;
-  to: string;
-  time_zone: string;
-  minimum_cell_count: number;
-  generated_ts: number;
-  training_as_of: string;
-  weeks: string[];
-  topics: { id: string; label: string }[];
-  modules: { id: string; label: string }[];
-  response_targets_minutes: Record<string, number>;
-  feedback_available: boolean;
-  themes: string[];
-  cells: ReportCell[];
-}
+import type { ProgramReport, ReportCell } from '../../../protocol/src/program-report.ts';
+
+export type { ProgramReport, ReportCell } from '../../../protocol/src/program-report.ts';
 export interface ReportPeriod { from?: string; to?: string }
 
 function query(p: ReportPeriod, extra: Record<string, string> = {}): string {
