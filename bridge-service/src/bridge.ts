@@ -27,6 +27,7 @@ import { TransactionProcessor } from './appservice/transactions.ts';
 import { loadOrCreateAppserviceTokens } from './appservice/registration.ts';
 import { createApp, type BridgeServices } from './app.ts';
 import type { ApiRouter } from './api/route.ts';
+import { answerClientError } from '../../server-kit/src/client-error.ts';
 
 export interface BridgeModule {
   name: string;
@@ -108,6 +109,7 @@ export function createBridge(config: BridgeConfig, opts: { logger: Logger; clock
       const info = await new Promise<AddressInfo>((resolve, reject) => {
         const srv = serve({ fetch: app.fetch, port: config.listen.port, hostname: config.listen.address }, (i) => resolve(i));
         srv.once('error', reject);
+        srv.on('clientError', answerClientError);
         server = srv as Server;
       });
       s.policy.watch();

@@ -13,6 +13,7 @@ import { openBridgeStore, storeKind, StoreOpenError } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { AuditService } from './services/audit.ts';
 import { systemClock } from './core/clock.ts';
+import { CLOCK_OFFSET_ENV, clockOffsetFromEnv, offsetClock } from '../../server-kit/src/clock-offset.ts';
 import { policyJsonSchema } from '../../protocol/src/policy.ts';
 import { escalationModule } from './escalation/module.ts';
 import { feedbackModule } from './feedback/module.ts';
@@ -43,12 +44,20 @@ function config(file: string | undefined): BridgeConfig {
 async function run(cfg: BridgeConfig): Promise<void> {
   const started = performance.now();
   const logger = createLogger(cfg.log_level, { service: 'bridge', server_name: cfg.server_name });
+  // Tests of clock skew only: runs the bridge's clock ahead of or behind the machine's.
+  let clockOffsetMs = 0;
+  try {
+    clockOffsetMs = clockOffsetFromEnv();
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (clockOffsetMs !== 0) logger.warn(`${CLOCK_OFFSET_ENV} is set: the bridge's clock is shifted (for tests only)`, { offset_ms: clockOffsetMs });
   const store = await openStore(cfg);
   let bridge;
   try {
     // Supervision nudges the matcher when a supporter's wellbeing break starts or ends.
     const matching = matchingModule();
-    bridge = createBridge(cfg, { logger, store, modules: [escalationModule(), figuresModule(), matching, supervisionModule({ onSupporterChange: () => { matching.parts.context.signals.kick(); matching.parts.context.signals.availabilityChanged(); } }), moderationModule(), feedbackModule(), trainingModule(), reportModule()] });
+    bridge = createBridge(cfg, { logger, store, ...(clockOffsetMs !== 0 ? { clock: offsetClock(clockOffsetMs) } : {}), modules: [escalationModule(), figuresModule(), matching, supervisionModule({ onSupporterChange: () => { matching.parts.context.signals.kick(); matching.parts.context.signals.availabilityChanged(); } }), moderationModule(), feedbackModule(), trainingModule(), reportModule()] });
   } catch (e) {
     await store.close();
     if (e instanceof PolicyLoadError) fail(e.message);

@@ -72,6 +72,8 @@ export interface HomeserverServices {
 
 export interface Homeserver {
   services: HomeserverServices;
+  /** The route tables of the two listeners (read them with `routes()`). */
+  routers: { client: Router; federation: Router };
   start(): Promise<{ clientPort: number; federationPort: number }>;
   stop(): Promise<void>;
 }
@@ -167,6 +169,7 @@ export function createHomeserver(config: HomeserverConfig, opts: { logger: Logge
 
   return {
     services,
+    routers,
     async start() {
       for (const h of services.startHooks) await h();
       retention.start(config.retention_interval_ms);

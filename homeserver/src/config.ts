@@ -49,6 +49,8 @@ export interface HomeserverConfig {
   federation_retry_initial_ms: number;
   /** Longest wait between federation transaction retries to one server, in ms. */
   federation_retry_max_ms: number;
+  /** How long one outgoing federation transaction may take before it counts as failed and is retried, in ms. */
+  federation_transaction_timeout_ms: number;
   /** Send device display names to other servers (Synapse's setting; off: names can identify people). */
   allow_device_name_lookup_over_federation: boolean;
   /** How often events past their room's m.room.retention max_lifetime are pruned, in ms. */
@@ -89,6 +91,7 @@ const DEFAULTS: Omit<HomeserverConfig, 'server_name' | 'data_dir'> = {
   trusted_key_servers: [],
   federation_retry_initial_ms: 1_000,
   federation_retry_max_ms: 3_600_000,
+  federation_transaction_timeout_ms: 60_000,
 };
 
 type Kind = 'string' | 'port' | 'bool' | 'strings' | 'ratelimit' | 'posint' | 'loglevel' | 'nullable-posint' | 'nullable-string'
@@ -122,6 +125,7 @@ const SCHEMA: Record<keyof HomeserverConfig, Kind> = {
   trusted_key_servers: 'keyservers',
   federation_retry_initial_ms: 'posint',
   federation_retry_max_ms: 'posint',
+  federation_transaction_timeout_ms: 'posint',
 };
 
 function check(name: string, kind: Kind, v: unknown, source: string): unknown {

@@ -3,6 +3,7 @@
 import { loadConfig, ConfigError } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createHomeserver } from './app.ts';
+import { CLOCK_OFFSET_ENV, clockOffsetFromEnv, offsetClock } from '../../server-kit/src/clock-offset.ts';
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -17,7 +18,16 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.log_level, { service: 'homeserver', server_name: config.server_name });
-  const hs = createHomeserver(config, { logger });
+  // Tests of clock skew only: runs this server's clock ahead of or behind the machine's.
+  let clockOffsetMs: number;
+  try {
+    clockOffsetMs = clockOffsetFromEnv();
+  } catch (e) {
+    process.stderr.write(`homeserver: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  if (clockOffsetMs !== 0) logger.warn(`${CLOCK_OFFSET_ENV} is set: this server's clock is shifted (for tests only)`, { offset_ms: clockOffsetMs });
+  const hs = createHomeserver(config, { logger, ...(clockOffsetMs !== 0 ? { clock: offsetClock(clockOffsetMs) } : {}) });
   const { clientPort, federationPort } = await hs.start();
   const ms = Math.round(performance.now() - started);
   process.stdout.write(

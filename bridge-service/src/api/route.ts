@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { AppEnv, Principal } from '../middleware/context.ts';
 import { enforceAccess, type Access, type AuthDeps } from '../middleware/auth.ts';
 import { enforceRateLimit, type RateLimitDeps, type RateLimitKind } from '../middleware/rate-limit.ts';
-import { validBody, validQuery } from '../middleware/validate.ts';
+import { noStrayBody, validBody, validQuery } from '../middleware/validate.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
 type StaticOr<T, D> = T extends TSchema ? Static<T> : D;
@@ -99,6 +99,7 @@ export class ApiRouter {
         await next();
       }, limit, async (c) => {
         const body = def.body ? await validBody(c, def.body) : undefined;
+        if (!def.body && def.method !== 'get') await noStrayBody(c);
         const query = def.query ? validQuery(c, def.query) : {};
         const result = await def.handler({
           c, params: c.req.param() as Record<string, string>, body: body as never, query: query as never,

@@ -7,6 +7,10 @@ import { isReply, type Auth, type RequestContext, type Router } from './router.t
 import type { Logger } from '../logger.ts';
 import type { RateLimiter } from './middleware/rate-limiter.ts';
 import { COMPRESS_MIN_BYTES, compress, negotiateEncoding } from './middleware/compression.ts';
+import { answerClientError } from '../../../server-kit/src/client-error.ts';
+
+export { answerClientError };
+import { isStorageFull, STORAGE_FULL_BODY, STORAGE_FULL_STATUS } from '../../../server-kit/src/storage-full.ts';
 
 export interface Authenticator {
   /** Resolves an access token (and for appservices the `user_id`/`device_id` query) to a principal. */
@@ -69,28 +73,81 @@ async function sendJson(req: IncomingMessage, res: ServerResponse, status: numbe
   res.end(payload);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // An over-limit body is refused with a 413 the client can read: the rest of it is drained (not
+    // the socket destroyed, which would lose the answer). A body of unknown length that grew too
+    // large also closes the connection after the answer; a declared one is drained to its end, so
+    // that the client, still writing, is not cut off before it reads the answer.
+    const refuse = (e: MatrixError, close: boolean): void => {
+      if (close) {
+        res.setHeader('Connection', 'close');
+        reject(e);
+      } else {
+        // Answered once the client has sent what it declared: an answer before that is often lost
+        // to a reset (EPIPE) while the client is still writing.
+        req.once('end', () => reject(e));
+        req.once('close', () => reject(e));
+      }
+      req.resume();
+    };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
-      reject(tooLarge(`request body of ${declared} bytes is over the limit of ${limit} bytes`));
-      req.resume();
+      refuse(tooLarge(`request body of ${declared} bytes is over the limit of ${limit} bytes`), false);
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length;
       if (size > limit) {
-        reject(tooLarge(`request body is over the limit of ${limit} bytes`));
-        req.destroy();
+        req.off('data', onData);
+        chunks.length = 0;
+        refuse(tooLarge(`request body is over the limit of ${limit} bytes`), req.headers['content-length'] === undefined);
         return;
       }
       chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** Deeper JSON than this is refused: nothing in Matrix nests so deep, and recursive code (canonical JSON, hashing) must not overflow the stack. */
+export const MAX_JSON_DEPTH = 256;
+
+function jsonDepthExceeds(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Parses a request body as JSON text in UTF-8 (RFC 8259), refusing invalid UTF-8 rather than altering it, and over-deep nesting. */
+export function parseJsonBody(raw: Buffer): unknown {
+  let text: string;
+  try {
+    text = strictUtf8.decode(raw);
+  } catch {
+    throw new MatrixError(400, 'M_NOT_JSON', 'request body is not valid UTF-8');
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new MatrixError(400, 'M_NOT_JSON', 'request body is not valid JSON');
+  }
+  // Every request body of the Client-Server and Server-Server APIs is an object; endpoints that read none must not accept anything else either.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new MatrixError(400, 'M_BAD_JSON', `request body must be a JSON object, not ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}`);
+  if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) throw new MatrixError(400, 'M_BAD_JSON', `request body is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  return body;
 }
 
 function extractToken(req: IncomingMessage, query: URLSearchParams): string | null {
@@ -118,6 +175,11 @@ export async function handleRequest(opts: HttpServerOptions, req: IncomingMessag
       res.writeHead(204, PREFLIGHT_HEADERS);
       res.end();
       return;
+    }
+    // URL parsing resolves `.`/`..` segments (also percent-encoded ones): `/rooms/../account_data`
+    // would reach another endpoint than the one the client (or a proxy's rule) named. Refused.
+    if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test((req.url ?? '/').split('?')[0]!)) {
+      throw new MatrixError(400, 'M_UNRECOGNIZED', 'request path contains a "." or ".." segment');
     }
     const found = opts.router.find(method === 'HEAD' ? 'GET' : method, path);
     if (!('spec' in found)) {
@@ -152,13 +214,9 @@ export async function handleRequest(opts: HttpServerOptions, req: IncomingMessag
     }
     let body: unknown = undefined;
     if (method === 'POST' || method === 'PUT' || method === 'DELETE') {
-      const raw = await readBody(req, opts.maxBodyBytes);
+      const raw = await readBody(req, res, opts.maxBodyBytes);
       if (raw.length > 0) {
-        try {
-          body = JSON.parse(raw.toString('utf8'));
-        } catch {
-          throw new MatrixError(400, 'M_NOT_JSON', 'request body is not valid JSON');
-        }
+        body = parseJsonBody(raw);
       } else if (method !== 'DELETE') {
         body = {};
       }
@@ -179,6 +237,11 @@ export async function handleRequest(opts: HttpServerOptions, req: IncomingMessag
     if (e instanceof MatrixError) {
       status = e.status;
       await sendJson(req, res, e.status, e.toJSON(), e.status === 429 ? { 'Retry-After': String(Math.ceil(Number(e.extra['retry_after_ms'] ?? 1000) / 1000)) } : undefined);
+    } else if (isStorageFull(e)) {
+      // The write rolled back: a clear, retryable error instead of a generic 500 (clients retry 5xx).
+      status = STORAGE_FULL_STATUS;
+      opts.logger.error('storage full', { requestId, method, route: path.replace(/\/(\$|!|@|#)[^/]*/g, '/$1…'), error: (e as Error).message });
+      await sendJson(req, res, STORAGE_FULL_STATUS, { ...STORAGE_FULL_BODY });
     } else {
       status = 500;
       opts.logger.error('request failed', { requestId, method, route: path, error: (e as Error).message, stack: (e as Error).stack });
@@ -193,5 +256,6 @@ export function createHttpServer(opts: HttpServerOptions): Server {
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
     void handleRequest(opts, req, res);
   });
+  server.on('clientError', answerClientError);
   return server;
 }

@@ -110,6 +110,18 @@ export class Router {
     }
   }
 
+  /** The routes as registered (one entry per spec, without the /r0/ aliases), for tooling such as the endpoint fuzzer. */
+  routes(): readonly Readonly<Pick<RouteSpec, 'method' | 'path' | 'auth'>>[] {
+    const seen = new Set<RouteSpec>();
+    const out: Pick<RouteSpec, 'method' | 'path' | 'auth'>[] = [];
+    for (const r of this.knownPaths) {
+      if (seen.has(r.spec)) continue;
+      seen.add(r.spec);
+      out.push({ method: r.spec.method, path: r.spec.path, auth: r.spec.auth });
+    }
+    return out;
+  }
+
   private static match(route: CompiledRoute, parts: string[]): Record<string, string> | null {
     const n = route.segments.length;
     if (parts.length !== n && !(route.optionalLast && parts.length === n - 1)) return null;

@@ -1,6 +1,8 @@
 // Which servers a local event goes to, and queueing it for them once committed. The position of
 // the newest event handled is recorded with each queueing (and at a clean stop), so that after a
-// crash between an event's commit and its queueing, the next start queues what was missed.
+// crash between an event's commit and its queueing, the next start queues what was missed. A
+// queueing that fails (a full disk) is retried until it succeeds, and the recorded position never
+// passes an event not yet queued, so that not even a restart in between loses it.
 import type { Database } from '../storage/database.ts';
 import type { FederationQueueStore } from '../storage/federation-queue-store.ts';
 import type { Logger } from '../logger.ts';
@@ -30,15 +32,33 @@ export interface LocalEventFeedOptions {
   serverName: string;
   serversInRoom: (roomId: string) => string[];
   logger: Logger;
+  /** First wait before queueing a failed event again, in ms (doubles per failure, up to a minute). */
+  retryMs?: number;
 }
+
+interface PersistedLocal { pdu: Pdu; streamPos: number; eventId: string }
+
+const MAX_RETRY_MS = 60_000;
 
 export class LocalEventFeed {
   private readonly o: LocalEventFeedOptions;
   private lastSeen = 0;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Committed local events whose queueing failed, by stream position, waiting to be queued again. */
+  private readonly failed = new Map<number, PersistedLocal>();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay: number;
 
   constructor(o: LocalEventFeedOptions) {
     this.o = o;
+    this.retryDelay = o.retryMs ?? 1000;
+  }
+
+  /** The furthest position that may be recorded as handled: just before the first event not yet queued. */
+  private safePosition(pos: number): number {
+    let limit = pos;
+    for (const p of this.failed.keys()) limit = Math.min(limit, p - 1);
+    return limit;
   }
 
   private destinations(pdu: Pdu): string[] {
@@ -51,12 +71,56 @@ export class LocalEventFeed {
     if (e.origin !== 'local') return;
     const targets = this.destinations(e.pdu);
     if (targets.length === 0) return;
+    this.queue(e, targets);
+  }
+
+  private queue(e: PersistedLocal, targets: string[]): void {
     const p = this.o.db.write((tx) => {
+      // Marked at once (not when the promise settles), so that a write later in the same batch does
+      // not record a position past this event.
+      tx.onRollback(() => this.failed.set(e.streamPos, e));
       this.o.sender.queuePduInTx(tx, targets, e.pdu);
-      this.o.store.setPosition(e.streamPos);
-    }).catch((err: unknown) => {
-      this.o.logger.error('queueing a local event for federation failed', { event_id: e.eventId, room_id: e.pdu.room_id, error: (err as Error).message });
+      this.o.store.setPosition(this.safePosition(e.streamPos));
+    }).then(() => {
+      this.failed.delete(e.streamPos);
+    }, (err: unknown) => {
+      // Committed and acknowledged to its sender: it must still reach the other servers.
+      this.o.logger.error('queueing a local event for federation failed; trying again', { event_id: e.eventId, room_id: e.pdu.room_id, error: (err as Error).message });
+      this.failed.set(e.streamPos, e);
+      this.scheduleRetry();
     }).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(this.retryDelay * 2, MAX_RETRY_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.retryFailed();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** Queues again, in commit order, the events whose queueing failed. */
+  private retryFailed(): void {
+    const events = [...this.failed.values()].sort((x, y) => x.streamPos - y.streamPos);
+    if (events.length === 0) return;
+    const p = this.o.db.write((tx) => {
+      for (const e of events) {
+        const targets = this.destinations(e.pdu);
+        if (targets.length > 0) this.o.sender.queuePduInTx(tx, targets, e.pdu);
+      }
+    }).then(() => {
+      for (const e of events) this.failed.delete(e.streamPos);
+      this.retryDelay = this.o.retryMs ?? 1000;
+      this.o.logger.info('queued local events for federation after a failure', { events: events.length });
+      return this.o.db.write(() => this.o.store.setPosition(this.safePosition(this.lastSeen)));
+    }, (err: unknown) => {
+      this.o.logger.error('queueing local events for federation failed again', { events: events.length, error: (err as Error).message });
+      this.scheduleRetry();
+    }).catch(() => undefined).finally(() => this.pending.delete(p));
     this.pending.add(p);
   }
 
@@ -95,8 +159,13 @@ export class LocalEventFeed {
 
   /** At a clean stop: waits for queueing in progress and records how far events were handled. */
   async flush(): Promise<void> {
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
     await Promise.all([...this.pending]);
-    const seen = this.lastSeen;
+    // What still could not be queued stays after the recorded position: the next start queues it.
+    const seen = this.safePosition(this.lastSeen);
     if (seen > 0) await this.o.db.write(() => this.o.store.setPosition(seen)).catch(() => undefined);
   }
 }

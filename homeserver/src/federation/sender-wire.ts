@@ -12,9 +12,6 @@ import { EphemeralForwarder } from './sender-ephemeral.ts';
 import { federationOf } from './wire.ts';
 import { roomFederationOf } from './room-federation.ts';
 
-/** How long one transaction may take before it counts as failed (and is retried). */
-export const TRANSACTION_TIMEOUT_MS = 60_000;
-
 const built = new WeakMap<object, FederationSender>();
 const wired = new WeakSet<object>();
 
@@ -28,7 +25,7 @@ export function federationSenderOf(s: HomeserverServices): FederationSender {
     db: s.db, store: new FederationQueueStore(s.db), serverName: s.config.server_name, now: () => s.clock.now(),
     logger: s.logger.child({ module: 'federation-sender' }), isAllowed: federation.isAllowed,
     transmit: (destination, txnId, body, signal) =>
-      federation.client.put(destination, fedPath`/_matrix/federation/v1/send/${txnId}`, body, { signal, timeoutMs: TRANSACTION_TIMEOUT_MS }),
+      federation.client.put(destination, fedPath`/_matrix/federation/v1/send/${txnId}`, body, { signal, timeoutMs: s.config.federation_transaction_timeout_ms }),
     retry: { initialMs: s.config.federation_retry_initial_ms, maxMs: Math.max(s.config.federation_retry_max_ms, s.config.federation_retry_initial_ms) },
   });
   built.set(s, sender);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { forgeModule } from '../core/lazy-modules.ts';
 import type { HomeserverConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import { handleRequest, type HttpServerOptions } from '../api/http-server.ts';
+import { answerClientError, handleRequest, type HttpServerOptions } from '../api/http-server.ts';
 import { parseServerName } from './server-name.ts';
 
 export interface TlsCredentials {
@@ -129,5 +129,6 @@ export function createFederationServer(
     void handleRequest(opts, req, res);
   });
   server.on('tlsClientError', (e: Error) => opts.logger.debug('federation TLS handshake failed', { error: e.message }));
+  server.on('clientError', answerClientError);
   return server;
 }

@@ -2,7 +2,8 @@
 // media configuration, third-party protocols.
 import type { Router } from '../router.ts';
 import type { HomeserverServices } from '../../app.ts';
-import { forbidden, badJson } from '../errors.ts';
+import { forbidden, badJson, invalidParam } from '../errors.ts';
+import { isValidUserId } from '../../core/ids.ts';
 import { optInt, requireObject, reqString } from '../validate.ts';
 
 export function register(router: Router, s: HomeserverServices): void {
@@ -29,7 +30,13 @@ export function register(router: Router, s: HomeserverServices): void {
     },
   });
   /** GET /_matrix/client/v3/presence/{userId}/status — presence is not tracked: everyone is offline. */
-  router.add({ method: 'GET', path: '/_matrix/client/v3/presence/:userId/status', auth: 'required', handler: () => ({ presence: 'offline' }) });
+  router.add({
+    method: 'GET', path: '/_matrix/client/v3/presence/:userId/status', auth: 'required',
+    handler: (ctx) => {
+      if (!isValidUserId(ctx.params['userId']!)) throw invalidParam(`'${ctx.params['userId']!.slice(0, 100)}' is not a valid user id`);
+      return { presence: 'offline' };
+    },
+  });
   /** PUT /_matrix/client/v3/presence/{userId}/status */
   router.add({
     method: 'PUT', path: '/_matrix/client/v3/presence/:userId/status', auth: 'required',
