@@ -28,12 +28,14 @@ export async function startBridgePair(opts: {
   policy: (own: string, other: string, side: 'a' | 'b') => unknown;
   bridgeEnv?: Record<string, string>;
   homeserverEnv?: Record<string, string>;
+  /** Extra homeserver flags for both sides (e.g. ['--log-level', 'debug']). */
+  homeserverArgs?: string[];
 }): Promise<BridgePair> {
   const ports: [number, number] = [await freePort(), await freePort()];
   const [nameA, nameB] = ports.map((p) => `localhost:${p}`) as [string, string];
   const [prepA, prepB] = await Promise.all([prepareBridge({ serverName: nameA }), prepareBridge({ serverName: nameB })]);
   const federation = await startFederatedPair({
-    federationPorts: ports, extraArgsA: ['--appservice', prepA.registrationFile], extraArgsB: ['--appservice', prepB.registrationFile],
+    federationPorts: ports, extraArgsA: ['--appservice', prepA.registrationFile, ...(opts.homeserverArgs ?? [])], extraArgsB: ['--appservice', prepB.registrationFile, ...(opts.homeserverArgs ?? [])],
     ...(opts.homeserverEnv ? { env: opts.homeserverEnv } : {}),
   });
   const start = (hs: TestHomeserver, prepared: typeof prepA, other: TestHomeserver, side: 'a' | 'b'): Promise<TestBridge> => startBridge({

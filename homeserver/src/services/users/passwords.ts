@@ -8,12 +8,34 @@ const R = 8;
 const P = 10;
 const KEYLEN = 32;
 
+// scrypt runs on libuv's thread pool, where response compression (every /sync answer) and file work
+// queue too, first come first served. A burst of logins (a school's morning, or someone trying
+// passwords) would fill every thread and hold those behind each queued hash: the whole server would
+// stall. So hashes take at most all but two of the threads and wait their turn here instead.
+const POOL_THREADS = Number(process.env['UV_THREADPOOL_SIZE']) || 4;
+const HASH_SLOTS = Math.max(1, POOL_THREADS - 2);
+let hashing = 0;
+const waiting: (() => void)[] = [];
+
+async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing >= HASH_SLOTS) await new Promise<void>((r) => waiting.push(r));
+  else hashing++;
+  try {
+    return await work();
+  } finally {
+    // The slot passes straight to the next in line (the count stays), or is given back.
+    const next = waiting.shift();
+    if (next) next();
+    else hashing--;
+  }
+}
+
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
+  return withHashSlot(() => new Promise((resolve, reject) =>
     scrypt(password.normalize('NFKC'), salt, KEYLEN, { N: n, r, p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
       err ? reject(err) : resolve(key),
     ),
-  );
+  ));
 }
 
 export async function hashPassword(password: string): Promise<string> {
