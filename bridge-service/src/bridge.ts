@@ -110,6 +110,11 @@ export function createBridge(config: BridgeConfig, opts: { logger: Logger; clock
         const srv = serve({ fetch: app.fetch, port: config.listen.port, hostname: config.listen.address }, (i) => resolve(i));
         srv.once('error', reject);
         srv.on('clientError', answerClientError);
+        // Node's 5 s default lets a client (or a proxy) reuse a kept-alive connection at the moment the
+        // server closes it, and the request dies with "socket hang up" (seen under load). Outlive the
+        // clients' and proxies' idle timeouts instead, as the homeserver does.
+        (srv as Server).keepAliveTimeout = 65_000;
+        (srv as Server).headersTimeout = 66_000;
         server = srv as Server;
       });
       s.policy.watch();
