@@ -8,6 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { describeSchemaErrors } from '../../../protocol/src/policy.ts';
 import { BridgeError, badJson } from '../errors.ts';
 import type { AppEnv } from './context.ts';
+import { parseJsonObjectBody } from '../../../server-kit/src/json-body.ts';
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
@@ -35,41 +36,16 @@ function problemsOf(schema: TSchema, value: unknown, where: string): BridgeError
  */
 export const MAX_JSON_DEPTH = 1024;
 
-function depthExceeds(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /**
- * The body as JSON text in UTF-8 (RFC 8259): invalid UTF-8 is refused rather than altered, and so
- * is a byte-order mark, over-deep nesting and anything but an object. Undefined when empty.
+ * The body as a JSON object in UTF-8 (server-kit/json-body.ts): invalid UTF-8, a byte-order mark,
+ * over-deep nesting and anything but an object are refused. Undefined when empty.
  */
 async function jsonObjectBody(c: Context<AppEnv>): Promise<unknown> {
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   if (bytes.length === 0) return undefined;
-  let text: string;
-  try {
-    text = strictUtf8.decode(bytes);
-  } catch {
-    throw new BridgeError(400, 'M_NOT_JSON', 'The request body is not valid UTF-8');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new BridgeError(400, 'M_NOT_JSON', 'The request body is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badJson('body: must be a JSON object');
-  if (depthExceeds(value, MAX_JSON_DEPTH)) throw badJson(`body: is nested more than ${MAX_JSON_DEPTH} levels deep`);
-  return value;
+  const r = parseJsonObjectBody(bytes, MAX_JSON_DEPTH);
+  if (!r.ok) throw r.problem.errcode === 'M_NOT_JSON' ? new BridgeError(400, 'M_NOT_JSON', r.problem.message) : badJson(r.problem.message);
+  return r.value;
 }
 
 export async function validBody<T extends TSchema>(c: Context<AppEnv>, schema: T): Promise<Static<T>> {

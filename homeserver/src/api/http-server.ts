@@ -11,6 +11,7 @@ import { answerClientError } from '../../../server-kit/src/client-error.ts';
 
 export { answerClientError };
 import { isStorageFull, STORAGE_FULL_BODY, STORAGE_FULL_STATUS } from '../../../server-kit/src/storage-full.ts';
+import { parseJsonObjectBody } from '../../../server-kit/src/json-body.ts';
 
 export interface Authenticator {
   /** Resolves an access token (and for appservices the `user_id`/`device_id` query) to a principal. */
@@ -117,37 +118,11 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
 /** Deeper JSON than this is refused: nothing in Matrix nests so deep, and recursive code (canonical JSON, hashing) must not overflow the stack. */
 export const MAX_JSON_DEPTH = 256;
 
-function jsonDepthExceeds(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Parses a request body as JSON text in UTF-8 (RFC 8259), refusing invalid UTF-8 rather than altering it, and over-deep nesting. */
+/** Parses a request body as a JSON object in UTF-8 (server-kit/json-body.ts), refusing rather than altering what does not fit. */
 export function parseJsonBody(raw: Buffer): unknown {
-  let text: string;
-  try {
-    text = strictUtf8.decode(raw);
-  } catch {
-    throw new MatrixError(400, 'M_NOT_JSON', 'request body is not valid UTF-8');
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new MatrixError(400, 'M_NOT_JSON', 'request body is not valid JSON');
-  }
-  // Every request body of the Client-Server and Server-Server APIs is an object; endpoints that read none must not accept anything else either.
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new MatrixError(400, 'M_BAD_JSON', `request body must be a JSON object, not ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}`);
-  if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) throw new MatrixError(400, 'M_BAD_JSON', `request body is nested more than ${MAX_JSON_DEPTH} levels deep`);
-  return body;
+  const r = parseJsonObjectBody(raw, MAX_JSON_DEPTH);
+  if (!r.ok) throw new MatrixError(400, r.problem.errcode, r.problem.message);
+  return r.value;
 }
 
 function extractToken(req: IncomingMessage, query: URLSearchParams): string | null {
