@@ -26,6 +26,14 @@ describe('supporter eligibility', () => {
     expect(matchQueue([req], [resting, full, sup(`@c:${SERVER}`)], samplePolicy(), NOW)).toEqual([{ request_id: 'r1', target: { kind: 'supporter', user_id: `@c:${SERVER}` } }]);
   });
 
+  it('offers a supporter below the cap no more than the cap leaves today, pending offers included', () => {
+    const reqs = ['r1', 'r2', 'r3'].map((id, i) => ({ ...req, id, queued_ts: NOW - 1000 + i }));
+    // Capacity 3 (policy default or more) would take all three; one session is left under today's cap.
+    const nearCap = sup(`@a:${SERVER}`, { record: { ...sup(`@a:${SERVER}`).record, capacity: 3 }, remaining_today: 1 });
+    expect(matchQueue(reqs, [nearCap], capped, NOW)).toEqual([{ request_id: 'r1', target: { kind: 'supporter', user_id: `@a:${SERVER}` } }]);
+    expect(matchQueue(reqs, [{ ...nearCap, remaining_today: 0 }], capped, NOW)).toEqual([]);
+  });
+
   it('blocks for a break before the cap, and for the cap only when the policy sets one', () => {
     expect(blockOf(true, 0, samplePolicy())).toBe('wellbeing_break');
     expect(blockOf(false, 99, samplePolicy())).toBeNull();

@@ -10,7 +10,7 @@ import type { AuditDraft } from '../core/audit-chain.ts';
 import type { OfferRow, OutboxDraft, QueueEntry, RequestRow, SessionRow } from '../store/matching-store.ts';
 import { candidateKey, matchQueue, serverOf, type Candidate, type PartnerCandidate, type QueuedRequest } from './matcher.ts';
 import { newId } from './ids.ts';
-import { supporterBlocks, type SupporterBlock } from './eligibility.ts';
+import { capDayStart, dailySessionCap, supporterBlocks, type SupporterBlock } from './eligibility.ts';
 import { effectiveCapacity } from '../services/roster-rules.ts';
 import type { MatchingContext } from './context.ts';
 
@@ -82,6 +82,9 @@ export class MatchingEngine {
     ]);
     const available = new Map(availability.filter((a) => a.available).map((a) => [a.user_id, a]));
     const blocks = this.c.supervision ? await supporterBlocks(this.c.supervision, policy, now) : new Map<string, SupporterBlock>();
+    // The daily cap counts offers still pending too: each may become a session today.
+    const cap = dailySessionCap(policy);
+    const today = cap !== null && this.c.supervision ? await this.c.supervision.sessionsStartedSince(capDayStart(policy, now)) : null;
     const out: Candidate[] = [];
     for (const record of records) {
       const a = available.get(record.user_id);
@@ -91,6 +94,7 @@ export class MatchingEngine {
         kind: 'supporter', record, topics: a.topics, languages: a.languages,
         active_sessions: load?.active_sessions ?? 0, pending_offers: load?.pending_offers ?? 0, last_offer_ts: load?.last_offer_ts ?? 0,
         blocked: blocks.get(record.user_id) ?? null,
+        ...(cap !== null && today ? { remaining_today: cap - (today.get(record.user_id) ?? 0) - (load?.pending_offers ?? 0) } : {}),
       });
     }
     // What we already asked of each partner and have no answer to yet uses up its announced slots.

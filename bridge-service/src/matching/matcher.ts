@@ -47,6 +47,8 @@ export interface SupporterCandidate {
   last_offer_ts: number;
   /** Not to be offered anything now: on a wellbeing break, or the day's session cap reached (eligibility.ts). */
   blocked?: SupporterBlock | null;
+  /** Sessions the policy's daily cap still allows today, pending offers already counted; absent = no cap. */
+  remaining_today?: number;
 }
 
 /** A partner institution as its bridge announced itself in the coordination room. */
@@ -111,6 +113,12 @@ function better(a: Slot, b: Slot, language: string | null): boolean {
   return a.user_id < b.user_id;
 }
 
+/** Offers a supporter may still get now: spare capacity, and no more than today's cap leaves. */
+export function supporterSpare(c: SupporterCandidate, policy: InstitutionPolicy): number {
+  const spare = effectiveCapacity(c.record, policy) - c.active_sessions - c.pending_offers;
+  return c.remaining_today === undefined ? spare : Math.min(spare, c.remaining_today);
+}
+
 /**
  * Decides which waiting requests to offer to whom. Requests that cannot be placed are left out of
  * the result (they stay queued). At most one assignment per request.
@@ -127,7 +135,7 @@ export function matchQueue(queue: readonly QueuedRequest[], candidates: readonly
     }
     // A supporter on a wellbeing break, or at the day's cap, is offered nothing (their own wellbeing first).
     if (c.blocked) continue;
-    const spare = effectiveCapacity(c.record, policy) - c.active_sessions - c.pending_offers;
+    const spare = supporterSpare(c, policy);
     if (spare <= 0) continue;
     const qualified = qualifiedTopics(c.record, policy, now);
     const declared = c.topics === null ? null : new Set(c.topics);

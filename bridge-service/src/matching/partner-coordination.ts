@@ -11,8 +11,8 @@ import {
 } from '../../../protocol/src/coordination.ts';
 import type { RoomEvent } from '../appservice/handlers.ts';
 import type { PartnerLinkRow } from '../store/matching-store.ts';
-import { effectiveCapacity, qualifiedTopics } from '../services/roster-rules.ts';
-import { serverOf } from './matcher.ts';
+import { qualifiedTopics } from '../services/roster-rules.ts';
+import { serverOf, supporterSpare } from './matcher.ts';
 import { coordinationRoomRequest } from './room-content.ts';
 import type { MatchingEngine } from './engine.ts';
 import type { PeerSessions } from './peer-sessions.ts';
@@ -170,7 +170,7 @@ export class PartnerCoordination {
       for (const t of policy.topics) topics[t.id] = 0;
       for (const cand of await this.engine.candidates(policy, now)) {
         if (cand.kind !== 'supporter' || cand.blocked || serverOf(cand.record.user_id) !== this.c.serverName) continue;
-        const spare = effectiveCapacity(cand.record, policy) - cand.active_sessions - cand.pending_offers;
+        const spare = supporterSpare(cand, policy);
         if (spare <= 0) continue;
         for (const t of qualifiedTopics(cand.record, policy, now)) if (cand.topics === null || cand.topics.includes(t)) topics[t] = (topics[t] ?? 0) + spare;
       }
