@@ -84,6 +84,10 @@ describe('Client-Server API: deactivating and erasing an account', () => {
       (await as<{ event_id: string }>(hs, u, 'PUT', `${roomPath(roomId)}/send/m.room.message/${enc(body)}`, { msgtype: 'm.text', body })).body.event_id;
     const gone = await send(erased, 'words to forget');
     const kept = await send(plain, 'words that stay');
+    // A room the erased account created: its configuration must survive the erasure (a pruned
+    // m.room.encryption would look unencrypted to whoever joins later).
+    const own = await createRoom(hs, erased, { preset: 'public_chat', initial_state: [{ type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } }] });
+    expect((await as(hs, host, 'POST', `${V3}/join/${enc(own)}`, {})).status).toBe(200);
     for (const [u, erase] of [[erased, true], [plain, false]] as const) {
       const challenge = await as<Uia>(hs, u, 'POST', `${V3}/account/deactivate`, { erase });
       expect((await as(hs, u, 'POST', `${V3}/account/deactivate`, { erase, auth: password(u, u.password, challenge.body.session) })).status).toBe(200);
@@ -108,6 +112,11 @@ describe('Client-Server API: deactivating and erasing an account', () => {
       const seen = sync.body.rooms.join[roomId]!.timeline.events.find((e) => e.event_id === gone);
       if (seen) expect(seen.content).toEqual({});
       expect(JSON.stringify(sync.body)).not.toContain('words to forget');
+      expect((await as(hs, late, 'POST', `${V3}/join/${enc(own)}`, {})).status).toBe(200);
+      const encryption = await as<Json>(hs, late, 'GET', `${roomPath(own)}/state/m.room.encryption/`);
+      expect(encryption.body).toEqual({ algorithm: 'm.megolm.v1.aes-sha2' });
+      const create = await as<Json>(hs, late, 'GET', `${roomPath(own)}/state/m.room.create/`);
+      expect(create.body['room_version']).toMatch(/^1[01]$/);
     };
     await check();
     await hs.restart();

@@ -195,6 +195,12 @@ describe('hostile PDUs from a server in the room', () => {
     const missing = await fake.request<{ events: Pdu[] }>(hs, 'POST', `/_matrix/federation/v1/get_missing_events/${enc(roomId)}`, {
       body: { earliest_events: [], latest_events: [id], limit: 20 },
     });
+    // The state and auth chain a server joining later receives carry bob's membership pruned too.
+    const state = await fake.request<{ pdus: Pdu[]; auth_chain: Pdu[] }>(hs, 'GET', `/_matrix/federation/v1/state/${enc(roomId)}`, { query: { event_id: id } });
+    expect(state.status).toBe(200);
+    const bobState = state.body.pdus.filter((p) => p.sender === bob.userId);
+    expect(bobState.map((p) => p.type)).toEqual(['m.room.member']);
+    expect(Object.keys(bobState[0]!.content)).toEqual(['membership']);
     const bobs = [...back.body.pdus, ...missing.body.events].filter((p) => p.sender === bob.userId);
     expect(bobs.length).toBeGreaterThan(1);
     for (const p of bobs) expect(p.type === 'm.room.member' ? Object.keys(p.content) : p.content).toEqual(p.type === 'm.room.member' ? ['membership'] : {});

@@ -53,7 +53,8 @@ export function register(router: Router, s: HomeserverServices): void {
     }
     return [...out];
   };
-  const pdus = (ids: Iterable<string>): Pdu[] => [...ids].map(pduOf).filter((p): p is Pdu => !!p);
+  /** Events as served to other servers: what an erased account sent comes pruned (RoomsService.servedPdu). */
+  const pdus = (ids: Iterable<string>): Pdu[] => [...ids].map(pduOf).filter((p): p is Pdu => !!p).map((p) => s.rooms.servedPdu(p));
 
   /** The template of a membership event the origin's user may send into the room (make_join/make_leave). */
   const makeMembership = (ctx: FedCtx, membership: 'join' | 'leave'): JsonObject => {
@@ -275,8 +276,8 @@ export function register(router: Router, s: HomeserverServices): void {
       if (v.length === 0) throw missingParam("query parameter 'v' is required");
       const limit = Math.min(Math.max(Number(ctx.query.get('limit') ?? 10) || 10, 1), 100);
       const start = v.filter((id) => pduOf(id)?.room_id === roomId);
-      const events = [...pdus(start), ...walkBack(start, new Set(), limit, 0)].slice(0, limit);
-      return { origin: s.config.server_name, origin_server_ts: s.clock.now(), pdus: events.map((e) => s.rooms.servedPdu(e)) };
+      const events = [...pdus(start), ...walkBack(start, new Set(), limit, 0).map((e) => s.rooms.servedPdu(e))].slice(0, limit);
+      return { origin: s.config.server_name, origin_server_ts: s.clock.now(), pdus: events };
     },
   });
 

@@ -361,11 +361,22 @@ export class RoomsService {
   }
 
   /**
+   * Whether `pdu` is served pruned: what an erased account said (non-state events) and its own
+   * membership events (their display name and avatar). Other state it sent — the room's create,
+   * encryption, power levels, join rules — stays whole: pruning m.room.encryption would make the
+   * room look unencrypted to clients that join later, and a pruned m.room.create (v10) would lose
+   * the room version for servers that join later.
+   */
+  private prunedForErasure(pdu: Pick<Pdu, 'sender' | 'type' | 'state_key'>): boolean {
+    return this.isErased(pdu.sender) && (pdu.state_key === undefined || pdu.type === 'm.room.member');
+  }
+
+  /**
    * A PDU as it may be served over federation: pruned by the redaction algorithm when its sender
    * asked for erasure (signatures and hashes kept, so it still verifies as a redacted event).
    */
   servedPdu(pdu: Pdu): Pdu {
-    if (!this.isErased(pdu.sender)) return pdu;
+    if (!this.prunedForErasure(pdu)) return pdu;
     return redactEvent(pdu, this.roomVersion(pdu.room_id) ?? DEFAULT_ROOM_VERSION);
   }
 
@@ -385,14 +396,14 @@ export class RoomsService {
       {
         const prev = this.cache.event(prevId);
         if (prev) {
-          unsigned['prev_content'] = this.isErased(prev.sender) ? redactContent(prev.type, prev.content, this.roomVersion(prev.room_id) ?? DEFAULT_ROOM_VERSION) : prev.content;
+          unsigned['prev_content'] = this.prunedForErasure(prev) ? redactContent(prev.type, prev.content, this.roomVersion(prev.room_id) ?? DEFAULT_ROOM_VERSION) : prev.content;
           unsigned['replaces_state'] = prevId;
           unsigned['prev_sender'] = prev.sender;
         }
       }
     }
     // Spec (deactivate, `erase`): those who ask after the erasure are served redacted copies.
-    const content = this.isErased(pdu.sender) ? redactContent(pdu.type, pdu.content, this.roomVersion(pdu.room_id) ?? DEFAULT_ROOM_VERSION) : pdu.content;
+    const content = this.prunedForErasure(pdu) ? redactContent(pdu.type, pdu.content, this.roomVersion(pdu.room_id) ?? DEFAULT_ROOM_VERSION) : pdu.content;
     const ev: ClientEvent = {
       type: pdu.type, content, event_id: row.event_id, sender: pdu.sender,
       origin_server_ts: pdu.origin_server_ts, room_id: pdu.room_id, unsigned,
