@@ -52,7 +52,8 @@ async function run(cfg: BridgeConfig): Promise<void> {
     fail((e as Error).message);
   }
   if (clockOffsetMs !== 0) logger.warn(`${CLOCK_OFFSET_ENV} is set: the bridge's clock is shifted (for tests only)`, { offset_ms: clockOffsetMs });
-  const store = await openStore(cfg);
+  // A bridge process hears the other replicas' wake-ups (PostgreSQL); verify-audit does not need to.
+  const store = await openStore(cfg, { replicaSignals: true });
   let bridge;
   try {
     // Supervision nudges the matcher when a supporter's wellbeing break starts or ends.
@@ -79,9 +80,9 @@ async function run(cfg: BridgeConfig): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-async function openStore(cfg: BridgeConfig): Promise<Store> {
+async function openStore(cfg: BridgeConfig, opts: { replicaSignals?: boolean } = {}): Promise<Store> {
   try {
-    return await openBridgeStore(cfg);
+    return await openBridgeStore(cfg, opts);
   } catch (e) {
     if (e instanceof StoreOpenError) fail(e.message, 1);
     throw e;

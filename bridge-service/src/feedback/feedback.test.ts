@@ -158,4 +158,13 @@ describe('session feedback', () => {
       themes: { 'felt-rushed': 1, 'listened-to': 4, 'practical-ideas': 4 },
     }]);
   });
+
+  it('limits anonymous answers per client address at the policy\'s API rate (the route takes no session)', async () => {
+    const f = fixture();
+    const limit = f.services.policy.current().rate_limits.api_requests_per_minute;
+    const statuses: number[] = [];
+    for (let i = 0; i <= limit; i++) statuses.push((await f.api('POST', '/v1/feedback', null, { ticket: `not-a-ticket-${i}`, helpfulness: 3, felt_safe: true, themes: [] })).status);
+    expect(statuses.slice(0, limit).every((s) => s === 400)).toBe(true);
+    expect(statuses[limit]).toBe(429);
+  });
 });

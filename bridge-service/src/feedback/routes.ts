@@ -20,7 +20,7 @@ export function register(router: ApiRouter, d: { feedback: FeedbackService }): v
 
   /** POST /v1/feedback */
   router.add({
-    method: 'post', path: '/v1/feedback', operationId: 'sendFeedback', tag: 'feedback', access: PUBLIC, maxBodyBytes: 4096,
+    method: 'post', path: '/v1/feedback', operationId: 'sendFeedback', tag: 'feedback', access: PUBLIC, maxBodyBytes: 4096, rateLimit: 'public',
     summary: 'Anonymous feedback on a session, with its one-time ticket (no session token: nothing ties it to you)',
     body: FeedbackInputSchema,
     responses: {

@@ -1,5 +1,6 @@
 // Rate limits from the policy in force: API calls per signed-in user, sign-ins per client address
-// (sign-in is what costs a homeserver round trip). 429 with `retry_after_ms`, like Matrix.
+// (sign-in is what costs a homeserver round trip), and calls to public routes that take no session
+// (anonymous feedback) per client address at the API rate. 429 with `retry_after_ms`, like Matrix.
 import type { Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { limitExceeded } from '../errors.ts';
@@ -7,7 +8,7 @@ import type { RateLimiter } from '../services/rate-limiter.ts';
 import type { InstitutionPolicy } from '../../../protocol/src/policy.ts';
 import type { AppEnv } from './context.ts';
 
-export type RateLimitKind = 'api' | 'signin' | 'none';
+export type RateLimitKind = 'api' | 'signin' | 'public' | 'none';
 
 export interface RateLimitDeps {
   limiter: RateLimiter;
@@ -34,6 +35,11 @@ export function enforceRateLimit(c: Context<AppEnv>, kind: RateLimitKind, deps: 
   const limits = deps.policy().rate_limits;
   if (kind === 'signin') {
     const wait = deps.limiter.take(`signin:${clientAddress(c, deps.trustForwardedFor)}`, limits.session_creations_per_minute, 60_000);
+    if (wait > 0) throw limitExceeded(wait);
+    return;
+  }
+  if (kind === 'public') {
+    const wait = deps.limiter.take(`public:${clientAddress(c, deps.trustForwardedFor)}`, limits.api_requests_per_minute, 60_000);
     if (wait > 0) throw limitExceeded(wait);
     return;
   }

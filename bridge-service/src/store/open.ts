@@ -24,10 +24,11 @@ export function storeKind(cfg: Pick<BridgeConfig, 'database_url'>): 'postgresql'
   return cfg.database_url ? 'postgresql' : 'sqlite';
 }
 
-export async function openBridgeStore(cfg: Pick<BridgeConfig, 'database_url' | 'data_dir'>, opts: { maxConnections?: number } = {}): Promise<Store> {
+/** `replicaSignals`: listen for other replicas' wake-ups (the bridge process; tools need not). */
+export async function openBridgeStore(cfg: Pick<BridgeConfig, 'database_url' | 'data_dir'>, opts: { maxConnections?: number; replicaSignals?: boolean } = {}): Promise<Store> {
   if (!cfg.database_url) return openDataDirStore(cfg.data_dir);
   try {
-    return await openPostgresStore(cfg.database_url, { ...opts, replicaSignals: true });
+    return await openPostgresStore(cfg.database_url, opts);
   } catch (e) {
     // pg's messages name the host or the role, never the password; the URL itself is not repeated.
     throw new StoreOpenError(`cannot open the bridge store at ${describeDatabaseUrl(cfg.database_url)}: ${(e as Error).message}`);

@@ -66,6 +66,6 @@ export const TrainingAttemptResultSchema = Type.Object({
   total: Type.Integer(),
   pass_mark: Type.Integer(),
   passed: Type.Boolean(),
-  questions: Type.Array(Type.Object({ correct: Type.Boolean() }), { description: 'Per question, whether it was answered correctly' }),
+  questions: Type.Array(Type.Object({ correct: Type.Boolean() }), { description: 'Per question, whether it was answered correctly — only when passed (empty after a failed attempt)' }),
   training: TrainingSummarySchema,
 }, { title: 'TrainingAttemptResult' });

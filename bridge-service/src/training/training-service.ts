@@ -116,7 +116,9 @@ export class TrainingService {
     }
     return {
       module: moduleId, version: c.version, score: grade.score, total: grade.total, pass_mark: grade.pass_mark, passed: grade.passed,
-      questions: grade.correct.map((correct) => ({ correct })),
+      // Which answers were right only once the check is passed: per-question results after a failed
+      // attempt would let a supporter find every answer by trial without reading the module.
+      questions: grade.passed ? grade.correct.map((correct) => ({ correct })) : [],
       training: this.summary(this.d.policy(), moduleId, training),
     };
   }
