@@ -66,6 +66,13 @@ describe('a student and a supporter on two homeservers', () => {
     await waitFor('the supporter to see the invite', () => cb.getRoom(roomId)?.getMyMembership() === 'invite', 30_000);
     await cb.joinRoom(roomId);
     await waitFor('the student to see the supporter join', () => cs.getRoom(roomId)?.getMember(supporter.userId)?.membership === 'join', 30_000);
+    // Each side knows the other's device before anyone sends. Otherwise, on a loaded machine, a
+    // federated device-list fetch that outlasts the client's keys/query timeout makes the sender share
+    // its first room key without that device and share it again later from a higher index — the
+    // earlier messages then stay undecryptable, as the spec's key-sharing rules imply (seen in CI).
+    const knows = (c: Client, userId: string) => async (): Promise<boolean> => ((await c.getCrypto()!.getUserDeviceInfo([userId], true)).get(userId)?.size ?? 0) > 0;
+    await waitFor('the student to know the supporter\'s device', knows(cs, supporter.userId), 30_000);
+    await waitFor('the supporter to know the student\'s device', knows(cb, student.userId), 30_000);
   }, 90_000);
 
   afterAll(async () => {
