@@ -12,7 +12,6 @@
 // their own device: the bridge limits sign-ins per client address (20 a minute).
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -20,6 +19,7 @@ import { validTraining, type SamplePolicy } from '../homeserver/src/cli/demo/pol
 import { collectMessages, newClient, waitFor, type Client } from '../tests/helpers/client.ts';
 import { ROOT, processTree, signInWithPassword, startDemo, type DemoInfo, type RunningDemo } from '../tests/helpers/demo.ts';
 import type { RegisteredUser } from '../tests/helpers/homeserver.ts';
+import { jsonRequest } from '../tests/helpers/json-request.ts';
 import { median, report, round, rssMb, type Figure } from './stats.ts';
 
 const quick = process.argv.includes('--quick');
@@ -51,30 +51,7 @@ function demoRss(demo: RunningDemo): { total: number; each: number[] } {
 }
 
 /** A JSON request over node:http, optionally from a given local (loopback) address. */
-function http<T = Record<string, unknown>>(url: string, method: string, opts: { token?: string; body?: unknown; from?: string } = {}): Promise<{ status: number; body: T }> {
-  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method, ...(opts.from ? { localAddress: opts.from } : {}),
-      headers: {
-        ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } : {}),
-        ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = {};
-        try { body = text ? JSON.parse(text) : {}; } catch { /* the status says enough */ }
-        resolve({ status: res.statusCode ?? 0, body: body as T });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const http = jsonRequest;
 
 async function register(hs: Institution, localpart: string): Promise<RegisteredUser> {
   const password = `bench-${localpart}-pw`;

@@ -1,7 +1,8 @@
 // JSON over node:http for the load run, each simulated person from their own loopback address
 // (127.x.y.z), as each would come from their own device: the homeserver limits logins and the bridge
 // limits sign-ins per client address. Every call is counted; an unexpected status is an error.
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { jsonRequest } from '../helpers/json-request.ts';
 import type { Ledger } from './ledger.ts';
 
 // A connection per call: a kept-alive socket the server is closing just as it is reused fails with
@@ -50,26 +51,5 @@ export async function call<T = Record<string, unknown>>(ledger: Ledger, label: s
 }
 
 function raw<T>(url: string, method: string, opts: { token?: string; body?: unknown; from?: string; signal?: AbortSignal }): Promise<HttpResult<T>> {
-  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method, agent, ...(opts.from ? { localAddress: opts.from } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
-      headers: {
-        ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } : {}),
-        ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try { body = text ? JSON.parse(text) : {}; } catch { body = {}; }
-        resolve({ status: res.statusCode ?? 0, body: body as T });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return jsonRequest<T>(url, method, { ...opts, agent });
 }
