@@ -104,7 +104,9 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
       if (size > limit) {
         req.off('data', onData);
         chunks.length = 0;
-        refuse(tooLarge(`request body is over the limit of ${limit} bytes`), req.headers['content-length'] === undefined);
+        // Only a body of unknown length can get here (Node delivers no more than a declared length,
+        // and a declared one over the limit was refused above): close after the answer.
+        refuse(tooLarge(`request body is over the limit of ${limit} bytes`), true);
         return;
       }
       chunks.push(c);
