@@ -100,16 +100,16 @@ export class RosterService {
    * of that module), with an audit entry; `details` (e.g. the check's score) go into the audit only.
    */
   async recordTraining(actor: string, userId: string, completion: TrainingRecord, details: AuditDetails = {}): Promise<SupporterRecord> {
-    const current = await this.supporter(userId);
     if (!this.policy().supporters.training.modules.some((m) => m.id === completion.module)) {
       throw invalid(`training module '${completion.module}' is not in the policy`);
     }
-    const training = [...current.training.filter((t) => t.module !== completion.module), completion];
-    const rec: SupporterRecord = { ...current, training, updated_ts: this.clock.now(), updated_by: actor };
-    this.audited(await this.store.putSupporter(rec, {
+    // Only this module's records change, in one write: an admin's concurrent edit of the entry stays.
+    const entry = await this.store.recordTraining(userId, completion, {
       actor, action: 'roster.training.complete', subject: userId,
       details: { ...details, module: completion.module, version: completion.version, completed: completion.completed, expires: completion.expires },
-    }));
+    }, this.clock.now(), actor);
+    if (!entry) throw notFound(`${userId} is not on the supporter roster`);
+    this.audited(entry);
     return (await this.store.supporter(userId))!;
   }
 

@@ -53,6 +53,12 @@ export interface RosterStore {
   supporter(userId: string): Promise<SupporterRecord | undefined>;
   supporters(): Promise<SupporterRecord[]>;
   putSupporter(rec: SupporterRecord, audit: AuditDraft): Promise<AuditEntry>;
+  /**
+   * Replaces the supporter's records of one module with `record` (a completion in the app), touching
+   * nothing else of their entry — a concurrent admin change to topics, capacity or the active flag
+   * stays. Undefined when there is no such supporter (nothing written or audited).
+   */
+  recordTraining(userId: string, record: TrainingRecord, audit: AuditDraft, now: number, by: string): Promise<AuditEntry | undefined>;
   /** Undefined when there was no such supporter (nothing audited). */
   removeSupporter(userId: string, audit: AuditDraft, now: number): Promise<AuditEntry | undefined>;
 

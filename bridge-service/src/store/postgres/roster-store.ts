@@ -113,6 +113,20 @@ export class PgRosterStore implements RosterStore {
     });
   }
 
+  recordTraining(userId: string, t: TrainingRecord, audit: AuditDraft, now: number, by: string): Promise<AuditEntry | undefined> {
+    return this.db.tx(async (q) => {
+      // The supporter's row locked first: a concurrent putSupporter replaces training after us, not in between.
+      const changed = await q.execute('UPDATE roster_supporters SET updated_ts = $1, updated_by = $2 WHERE user_id = $3', [now, by, userId]);
+      if (changed === 0) return undefined;
+      await q.execute('DELETE FROM roster_training WHERE user_id = $1 AND module = $2', [userId, t.module]);
+      await q.execute(
+        'INSERT INTO roster_training (user_id, module, version, completed, expires, score) VALUES ($1, $2, $3, $4, $5, $6)',
+        [userId, t.module, t.version, t.completed, t.expires, t.score ?? null],
+      );
+      return this.audit.appendInTx(q, audit, now);
+    });
+  }
+
   private removeFrom(table: string, userId: string, audit: AuditDraft, now: number): Promise<AuditEntry | undefined> {
     return this.db.tx(async (q) => {
       const changes = await q.execute(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);

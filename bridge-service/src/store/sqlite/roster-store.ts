@@ -110,6 +110,19 @@ export class SqliteRosterStore implements RosterStore {
     return this.removeFrom('roster_supporters', userId, audit, now);
   }
 
+  recordTraining(userId: string, t: TrainingRecord, audit: AuditDraft, now: number, by: string): Promise<AuditEntry | undefined> {
+    return this.db.write(() => {
+      const { changes } = this.db.run('UPDATE roster_supporters SET updated_ts = ?, updated_by = ? WHERE user_id = ?', now, by, userId);
+      if (changes === 0) return undefined;
+      this.db.run('DELETE FROM roster_training WHERE user_id = ? AND module = ?', userId, t.module);
+      this.db.run(
+        'INSERT INTO roster_training (user_id, module, version, completed, expires, score) VALUES (?, ?, ?, ?, ?, ?)',
+        userId, t.module, t.version, t.completed, t.expires, t.score ?? null,
+      );
+      return this.audit.appendInWrite(audit, now);
+    });
+  }
+
   private counsellorFrom(r: CounsellorRow): CounsellorRecord {
     return {
       user_id: r.user_id, team: r.team, on_duty: r.on_duty === null ? null : JSON.parse(r.on_duty) as Schedule,
